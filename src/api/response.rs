@@ -1,0 +1,64 @@
+//! Building responses: the credential DTO with its `ETag`, and `Location` on create.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::view::CredentialView;
+use crate::service::credential::{Outcome, audience};
+
+/// A credential response: the view for the caller's capacity, `ETag: "<version>"`, and
+/// `Location` when `location` is given (create).
+pub fn credential(status: StatusCode, outcome: Outcome, location: Option<String>) -> Response {
+    let view = CredentialView::new(&outcome.credential, audience(outcome.access), outcome.secret);
+    let mut response = (status, Json(view)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", outcome.credential.version)) {
+        headers.insert(header::ETAG, etag);
+    }
+    // One-time secrets must not be cached anywhere on the way.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// 201 with `Location` for a created directory resource.
+pub fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Percent-encodes one path segment (ids may hold characters a URL cannot).
+pub fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `{BASE}/{client}/users/{user}/{rest}` with each id encoded.
+pub fn user_location(client: &str, user: &str, rest: &str) -> String {
+    format!("{}/{}/users/{}/{rest}", super::BASE, segment(client), segment(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(segment("user-1"), "user-1");
+        assert_eq!(segment("a b/c%"), "a%20b%2Fc%25");
+        assert_eq!(segment("ü"), "%C3%BC");
+    }
+}

@@ -1,0 +1,171 @@
+//! The application: shared state, the router with its middleware, and serving.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{AUTHORIZATION, HeaderName};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Caller, Keys};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::service::Ctx;
+use crate::store::{Store, StoreError};
+
+/// The key that encrypts OATH secrets at rest (32 bytes). Never printed.
+#[derive(Clone)]
+pub struct SecretKey(pub [u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+/// What every request handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Arc<Keys>,
+    pub secret_key: Arc<SecretKey>,
+}
+
+impl AppState {
+    pub fn ctx<'a>(&'a self, caller: &'a Caller) -> Ctx<'a> {
+        Ctx {
+            store: &self.store,
+            caller,
+        }
+    }
+
+    /// Builds the state from settings: secrets come from the configuration or, when it
+    /// has none, from the database (generated once, shared by every process).
+    pub async fn initialize(store: Store, settings: &Settings) -> Result<Self, StoreError> {
+        let keys = load_keys(&store, settings).await?;
+        let secret_key = match &settings.secret_key {
+            Some(text) => decode_key(text)?,
+            None => {
+                let candidate = STANDARD.encode(rand::random::<[u8; 32]>());
+                decode_key(&store.setting_or_insert("oath_secret_key", &candidate).await?)?
+            }
+        };
+        Ok(Self {
+            store,
+            keys: Arc::new(keys),
+            secret_key: Arc::new(secret_key),
+        })
+    }
+}
+
+fn decode_key(text: &str) -> Result<SecretKey, StoreError> {
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| StoreError::Config("IDM_SECRET_KEY must be base64".into()))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Config("IDM_SECRET_KEY must decode to 32 bytes".into()))?;
+    Ok(SecretKey(key))
+}
+
+/// The JWT keys: `IDM_JWT_SECRET`, or the secret kept in the database.
+pub async fn load_keys(store: &Store, settings: &Settings) -> Result<Keys, StoreError> {
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let candidate = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+            store.setting_or_insert("jwt_secret", &candidate).await?
+        }
+    };
+    let mut keys = Keys::new(secret.as_bytes())
+        .with_issuer(settings.jwt_issuer.clone())
+        .with_audience(settings.jwt_audience.clone());
+    if let Some(path) = &settings.jwt_public_key_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| StoreError::Config(format!("cannot read IDM_JWT_PUBLIC_KEY_FILE {}: {e}", path.display())))?;
+        keys = keys.with_public_key_pem(&pem).map_err(StoreError::Config)?;
+    }
+    Ok(keys)
+}
+
+/// HTTP limits applied to every request.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+impl Limits {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            body_limit: settings.body_limit,
+            request_timeout: settings.request_timeout,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The whole application: API routes, health, and the middleware stack.
+pub fn build_router(state: AppState, limits: Limits) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(crate::api::routes())
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            HeaderName::from_static("x-token"),
+        ]))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a request handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Answers 503 instead of hanging when a request outlives its deadline.
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
+}
+
+async fn live() -> &'static str {
+    "ok"
+}
+
+async fn ready(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    state.store.ping().await?;
+    Ok("ok")
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}

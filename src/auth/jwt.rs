@@ -1,0 +1,200 @@
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use serde::{Deserialize, Serialize};
+
+/// The claims this server reads from a Bearer token (and writes with `token`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+    #[serde(rename = "clientExtId", default, skip_serializing_if = "Option::is_none")]
+    pub client_ext_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// The `X-Token` of self-admin mode: who re-authenticated, and until when.
+#[derive(Debug, Deserialize)]
+struct XTokenClaims {
+    sub: String,
+}
+
+/// Verification (and, for HS256, signing) keys. Never printed: `Debug` is redacted.
+pub struct Keys {
+    secret: Vec<u8>,
+    hs_decoding: DecodingKey,
+    /// RS256 or ES256 public key from `IDM_JWT_PUBLIC_KEY_FILE`.
+    public: Option<(Algorithm, DecodingKey)>,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("secret", &"[redacted]")
+            .field("public_key", &self.public.as_ref().map(|(alg, _)| alg))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl Keys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            secret: secret.to_vec(),
+            hs_decoding: DecodingKey::from_secret(secret),
+            public: None,
+            issuer: None,
+            audience: None,
+        }
+    }
+
+    /// Adds an RSA or EC public key (PEM) for RS256 / ES256 tokens.
+    pub fn with_public_key_pem(mut self, pem: &[u8]) -> Result<Self, String> {
+        let key = match DecodingKey::from_rsa_pem(pem) {
+            Ok(key) => (Algorithm::RS256, key),
+            Err(_) => (
+                Algorithm::ES256,
+                DecodingKey::from_ec_pem(pem)
+                    .map_err(|e| format!("public key is neither RSA nor EC PEM: {e}"))?,
+            ),
+        };
+        self.public = Some(key);
+        Ok(self)
+    }
+
+    pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
+        self.issuer = issuer;
+        self
+    }
+
+    pub fn with_audience(mut self, audience: Option<String>) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    /// Verifies a Bearer token: signature with the algorithm the key allows (never the
+    /// one the header merely claims), `exp` required and in the future, `iss`/`aud` when
+    /// configured.
+    pub fn verify_bearer(&self, token: &str) -> Result<Claims, String> {
+        let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        let key = match (header.alg, &self.public) {
+            (Algorithm::HS256, _) => &self.hs_decoding,
+            (alg, Some((allowed, key))) if alg == *allowed => key,
+            (alg, _) => return Err(format!("token algorithm {alg:?} is not accepted")),
+        };
+        let mut validation = Validation::new(header.alg);
+        let mut required = vec!["exp", "sub"];
+        if self.issuer.is_some() {
+            required.push("iss");
+        }
+        if self.audience.is_some() {
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
+        validation.leeway = 5;
+        match &self.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        decode::<Claims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| format!("invalid token: {e}"))
+    }
+
+    /// Verifies an `X-Token` (HS256 with the server secret) and returns its `sub`.
+    pub fn verify_x_token(&self, token: &str) -> Result<String, String> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = 5;
+        validation.validate_aud = false;
+        decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
+            .map(|data| data.claims.sub)
+            .map_err(|e| format!("invalid X-Token: {e}"))
+    }
+
+    /// Signs `claims` with HS256 and the server secret (`idm-credentials token`).
+    pub fn mint(&self, claims: &Claims) -> Result<String, String> {
+        encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(&self.secret),
+        )
+        .map_err(|e| format!("cannot sign token: {e}"))
+    }
+}
+
+/// Seconds since the epoch, `ttl` from now.
+pub fn expiry_in(ttl: std::time::Duration) -> u64 {
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    now + ttl.as_secs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn claims(exp: u64) -> Claims {
+        Claims {
+            sub: "admin".into(),
+            exp,
+            roles: vec!["nevisIdm.Root".into()],
+            ..Claims::default()
+        }
+    }
+
+    #[test]
+    fn minted_tokens_verify() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let token = keys.mint(&claims(expiry_in(Duration::from_secs(60)))).unwrap();
+        assert_eq!(keys.verify_bearer(&token).unwrap().sub, "admin");
+        assert_eq!(keys.verify_x_token(&token).unwrap(), "admin");
+    }
+
+    #[test]
+    fn expired_foreign_and_unsigned_tokens_are_refused() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let expired = keys.mint(&claims(expiry_in(Duration::ZERO) - 120)).unwrap();
+        assert!(keys.verify_bearer(&expired).is_err());
+        let other = Keys::new(b"another secret, another server!!");
+        let foreign = other.mint(&claims(expiry_in(Duration::from_secs(60)))).unwrap();
+        assert!(keys.verify_bearer(&foreign).is_err());
+        // alg "none": header {"alg":"none"}, no signature.
+        let payload = foreign.split('.').nth(1).unwrap();
+        let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+        assert!(keys.verify_bearer(&unsigned).is_err());
+        assert!(keys.verify_bearer("not a token").is_err());
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef")
+            .with_issuer(Some("https://idp".into()))
+            .with_audience(Some("idm".into()));
+        let mut c = claims(expiry_in(Duration::from_secs(60)));
+        let token = keys.mint(&c).unwrap();
+        assert!(keys.verify_bearer(&token).is_err());
+        c.iss = Some("https://idp".into());
+        c.aud = Some("idm".into());
+        let token = keys.mint(&c).unwrap();
+        assert!(keys.verify_bearer(&token).is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let keys = Keys::new(b"super-secret-value");
+        assert!(!format!("{keys:?}").contains("super-secret"));
+    }
+}

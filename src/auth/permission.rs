@@ -1,0 +1,163 @@
+use std::collections::HashSet;
+
+/// nevisIDM's elementary rights (`AccessControl.*`) that this server checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    CredentialCreate,
+    CredentialView,
+    CredentialModify,
+    CredentialDelete,
+    CredentialChangeState,
+    PolicyConfigurationView,
+    PolicyCreate,
+    PolicyView,
+    PolicyModify,
+    PolicyDelete,
+    ClientCreate,
+    ClientView,
+    ClientDelete,
+    UserCreate,
+    UserView,
+    UserModify,
+    UserDelete,
+    LoginIdOverride,
+    UserCreateTechUser,
+}
+
+impl Permission {
+    pub const ALL: [Self; 19] = [
+        Self::CredentialCreate,
+        Self::CredentialView,
+        Self::CredentialModify,
+        Self::CredentialDelete,
+        Self::CredentialChangeState,
+        Self::PolicyConfigurationView,
+        Self::PolicyCreate,
+        Self::PolicyView,
+        Self::PolicyModify,
+        Self::PolicyDelete,
+        Self::ClientCreate,
+        Self::ClientView,
+        Self::ClientDelete,
+        Self::UserCreate,
+        Self::UserView,
+        Self::UserModify,
+        Self::UserDelete,
+        Self::LoginIdOverride,
+        Self::UserCreateTechUser,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CredentialCreate => "AccessControl.CredentialCreate",
+            Self::CredentialView => "AccessControl.CredentialView",
+            Self::CredentialModify => "AccessControl.CredentialModify",
+            Self::CredentialDelete => "AccessControl.CredentialDelete",
+            Self::CredentialChangeState => "AccessControl.CredentialChangeState",
+            Self::PolicyConfigurationView => "AccessControl.PolicyConfigurationView",
+            Self::PolicyCreate => "AccessControl.PolicyCreate",
+            Self::PolicyView => "AccessControl.PolicyView",
+            Self::PolicyModify => "AccessControl.PolicyModify",
+            Self::PolicyDelete => "AccessControl.PolicyDelete",
+            Self::ClientCreate => "AccessControl.ClientCreate",
+            Self::ClientView => "AccessControl.ClientView",
+            Self::ClientDelete => "AccessControl.ClientDelete",
+            Self::UserCreate => "AccessControl.UserCreate",
+            Self::UserView => "AccessControl.UserView",
+            Self::UserModify => "AccessControl.UserModify",
+            Self::UserDelete => "AccessControl.UserDelete",
+            Self::LoginIdOverride => "AccessControl.LoginIdOverride",
+            Self::UserCreateTechUser => "AccessControl.UserCreateTechUser",
+        }
+    }
+
+    /// Accepts `AccessControl.CredentialView` and the bare `CredentialView`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let bare = text.strip_prefix("AccessControl.").unwrap_or(text);
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().trim_start_matches("AccessControl.") == bare)
+    }
+}
+
+/// The standard nevisIDM roles this server knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Root,
+    ClientRoot,
+    UserAdmin,
+    Helpdesk,
+    SelfAdmin,
+}
+
+impl Role {
+    /// Accepts `nevisIdm.Root` and `Root`; unknown roles are ignored by the caller.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.strip_prefix("nevisIdm.").unwrap_or(text) {
+            "Root" => Some(Self::Root),
+            "ClientRoot" => Some(Self::ClientRoot),
+            "UserAdmin" => Some(Self::UserAdmin),
+            "Helpdesk" => Some(Self::Helpdesk),
+            "SelfAdmin" => Some(Self::SelfAdmin),
+            _ => None,
+        }
+    }
+
+    /// The rights a role grants inside its client (Root's apply in every client).
+    pub fn permissions(self) -> HashSet<Permission> {
+        use Permission::*;
+        let list: &[Permission] = match self {
+            Self::Root | Self::ClientRoot => &Permission::ALL,
+            // "All credential and user rights in its client"; viewing policies is needed
+            // to create credentials that name one.
+            Self::UserAdmin => &[
+                CredentialCreate,
+                CredentialView,
+                CredentialModify,
+                CredentialDelete,
+                CredentialChangeState,
+                UserCreate,
+                UserView,
+                UserModify,
+                UserDelete,
+                LoginIdOverride,
+                UserCreateTechUser,
+                PolicyConfigurationView,
+                PolicyView,
+            ],
+            Self::Helpdesk => &[CredentialView, CredentialModify, CredentialChangeState],
+            Self::SelfAdmin => &[],
+        };
+        list.iter().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_with_and_without_prefix() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.name()), Some(p));
+            assert_eq!(Permission::parse(p.name().trim_start_matches("AccessControl.")), Some(p));
+        }
+        assert_eq!(Permission::parse("AccessControl.Nothing"), None);
+        assert_eq!(Role::parse("nevisIdm.Helpdesk"), Some(Role::Helpdesk));
+        assert_eq!(Role::parse("Root"), Some(Role::Root));
+        assert_eq!(Role::parse("nevisIdm.SoapTechAccess"), None);
+    }
+
+    #[test]
+    fn roles_grant_what_decisions_md_says() {
+        assert_eq!(Role::Root.permissions().len(), Permission::ALL.len());
+        let helpdesk = Role::Helpdesk.permissions();
+        assert!(helpdesk.contains(&Permission::CredentialModify));
+        assert!(!helpdesk.contains(&Permission::CredentialDelete));
+        assert!(!helpdesk.contains(&Permission::CredentialCreate));
+        assert!(Role::SelfAdmin.permissions().is_empty());
+        let admin = Role::UserAdmin.permissions();
+        assert!(admin.contains(&Permission::CredentialDelete));
+        assert!(!admin.contains(&Permission::ClientCreate));
+    }
+}

@@ -1,0 +1,180 @@
+//! Configuration: every setting is a flag and an environment variable; `--help` lists
+//! them all. Secrets are never printed (see [`Settings::summary`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The embedded default store: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://idm.db";
+
+#[derive(Parser, Debug)]
+#[command(name = "idm-credentials", version, about = "A nevisIDM-compatible REST server for user credentials")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve {
+        /// Do not apply database migrations at start (run `migrate` from a deploy job).
+        #[arg(long, env = "IDM_SKIP_MIGRATIONS")]
+        skip_migrations: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Print a Bearer token signed with the server's secret.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    /// The caller's name (`sub`), recorded in history; for self-admin, the user's extId.
+    #[arg(long)]
+    pub sub: String,
+    /// A nevisIDM role (Root, ClientRoot, UserAdmin, Helpdesk, SelfAdmin); repeatable.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// An `AccessControl.*` permission; repeatable.
+    #[arg(long = "permission")]
+    pub permissions: Vec<String>,
+    /// The caller's client (`clientExtId`); required for every role but Root.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// How long the token is valid (e.g. 30m, 1h, 7d).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "IDM_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+    /// Database URL: postgres://user:pass@host/db, or sqlite://FILE (default sqlite://idm.db).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// HS256 secret for Bearer tokens and X-Tokens; generated and kept in the database when unset.
+    #[arg(long, env = "IDM_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM public key (RSA or EC) that also verifies RS256/ES256 Bearer tokens.
+    #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// Required `iss` of Bearer tokens.
+    #[arg(long, env = "IDM_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of Bearer tokens.
+    #[arg(long, env = "IDM_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Key that encrypts OATH secrets at rest: 32 bytes, base64; generated and kept in the database when unset.
+    #[arg(long, env = "IDM_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+    /// Most database connections in the pool.
+    #[arg(long, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+    /// How long a request waits for a database connection before 503.
+    #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
+    pub db_acquire_timeout: Duration,
+    /// How long a request may take before 503.
+    #[arg(long, env = "IDM_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub request_timeout: Duration,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, env = "IDM_BODY_LIMIT", default_value_t = 65536, global = true)]
+    pub body_limit: usize,
+    /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
+    #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    /// One line per setting for the startup log, secrets redacted.
+    pub fn summary(&self) -> String {
+        let set = |s: &Option<String>| if s.is_some() { "[set]" } else { "[generated, kept in the database]" };
+        format!(
+            "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
+             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} log_format={:?}",
+            self.listen,
+            redact_url(self.database_url()),
+            set(&self.jwt_secret),
+            self.jwt_public_key_file,
+            self.jwt_issuer,
+            self.jwt_audience,
+            set(&self.secret_key),
+            self.db_max_connections,
+            self.db_acquire_timeout,
+            self.request_timeout,
+            self.body_limit,
+            self.log_format,
+        )
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:[redacted]@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:hunter2@db:5432/idm"), "postgres://app:[redacted]@db:5432/idm");
+        assert_eq!(redact_url("postgres://app@db/idm"), "postgres://app@db/idm");
+        assert_eq!(redact_url("sqlite://idm.db"), "sqlite://idm.db");
+    }
+
+    #[test]
+    fn the_summary_never_shows_secrets() {
+        let cli = Cli::parse_from([
+            "idm-credentials",
+            "--jwt-secret",
+            "top-secret-jwt",
+            "--secret-key",
+            "top-secret-key",
+            "--database-url",
+            "postgres://u:top-secret-db@h/d",
+        ]);
+        let summary = format!("{:?}", cli.settings);
+        assert!(!summary.contains("top-secret"), "{summary}");
+    }
+
+    #[test]
+    fn defaults_suit_a_newcomer() {
+        let cli = Cli::parse_from(["idm-credentials"]);
+        assert!(cli.command.is_none());
+        assert_eq!(cli.settings.body_limit, 65536);
+    }
+}

@@ -1,0 +1,192 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::state::{CredentialState, StateChangeReason};
+
+/// The credential types this server implements, with nevisIDM's wire names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CredentialType {
+    #[serde(rename = "Password")]
+    Password,
+    #[serde(rename = "Ticket Authorization")]
+    Ticket,
+    #[serde(rename = "mTan")]
+    Mtan,
+    #[serde(rename = "MobileSignature")]
+    MobileSignature,
+    #[serde(rename = "OATH")]
+    Oath,
+}
+
+impl CredentialType {
+    pub const ALL: [Self; 5] = [
+        Self::Password,
+        Self::Ticket,
+        Self::Mtan,
+        Self::MobileSignature,
+        Self::Oath,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "Password",
+            Self::Ticket => "Ticket Authorization",
+            Self::Mtan => "mTan",
+            Self::MobileSignature => "MobileSignature",
+            Self::Oath => "OATH",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// Types of which a user holds at most one (addressed without an extId in the path).
+    pub fn one_per_user(self) -> bool {
+        matches!(self, Self::Password | Self::Ticket | Self::MobileSignature)
+    }
+
+    /// A human name for messages: "Password", "Ticket", ...
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Password => "Password",
+            Self::Ticket => "Ticket",
+            Self::Mtan => "mTAN",
+            Self::MobileSignature => "Mobile signature",
+            Self::Oath => "OATH",
+        }
+    }
+}
+
+/// The policy a credential uses, as the service needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyRef {
+    pub id: String,
+    pub ext_id: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validity {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Login statistics. Recording a login moves these, never `version`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginStats {
+    pub success_count: i64,
+    pub failure_count: i64,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_failure: Option<DateTime<Utc>>,
+}
+
+/// Password fields: only the hash (argon2id PHC, or an imported `{SSHA256}`/bcrypt digest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordAttributes {
+    pub hash: String,
+}
+
+/// Ticket fields: the `{SSHA256}` digest of the server-generated value, and the
+/// caller-supplied identification and context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketAttributes {
+    pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+}
+
+/// The fields that only one credential type has. Stored as JSON in the `attributes`
+/// column; which struct it is follows from the `type` column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attributes {
+    Password(PasswordAttributes),
+    Ticket(TicketAttributes),
+}
+
+impl Attributes {
+    pub fn kind(&self) -> CredentialType {
+        match self {
+            Self::Password(_) => CredentialType::Password,
+            Self::Ticket(_) => CredentialType::Ticket,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let value = match self {
+            Self::Password(a) => serde_json::to_string(a),
+            Self::Ticket(a) => serde_json::to_string(a),
+        };
+        // Serializing plain structs of strings cannot fail.
+        value.unwrap_or_default()
+    }
+
+    pub fn from_json(kind: CredentialType, json: &str) -> Result<Self, String> {
+        let parsed = match kind {
+            CredentialType::Password => serde_json::from_str(json).map(Self::Password),
+            CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
+            other => return Err(format!("credential type {} is not stored here", other.as_str())),
+        };
+        parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))
+    }
+}
+
+/// A credential of any type: the columns nevisIDM shares between all types, plus the
+/// type's own [`Attributes`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub user_ext_id: String,
+    pub ext_id: String,
+    pub policy: Option<PolicyRef>,
+    pub state: CredentialState,
+    pub state_change_reason: Option<StateChangeReason>,
+    pub state_change_detail: Option<String>,
+    pub modification_comment: Option<String>,
+    pub version: i32,
+    pub created: DateTime<Utc>,
+    pub last_modified: DateTime<Utc>,
+    pub validity: Validity,
+    pub logins: LoginStats,
+    pub reset_count: i32,
+    pub attributes: Attributes,
+}
+
+impl Credential {
+    pub fn kind(&self) -> CredentialType {
+        self.attributes.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_wire_names_match_the_seeds() {
+        let names: Vec<_> = CredentialType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Password", "Ticket Authorization", "mTan", "MobileSignature", "OATH"]
+        );
+        for kind in CredentialType::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(CredentialType::parse(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn attributes_round_trip_through_json() {
+        let ticket = Attributes::Ticket(TicketAttributes {
+            hash: "{SSHA256}abc".into(),
+            identification: Some("id-1".into()),
+            context: None,
+        });
+        let back = Attributes::from_json(CredentialType::Ticket, &ticket.to_json()).unwrap();
+        assert_eq!(back, ticket);
+        assert!(Attributes::from_json(CredentialType::Password, "{}").is_err());
+    }
+}

@@ -1,0 +1,30 @@
+//! Pure types and rules of the nevisIDM credential model: no I/O, no HTTP, no SQL.
+
+/// The credential record shared by every type, and the type-specific attributes.
+pub mod credential;
+/// Clients, users and policies.
+pub mod directory;
+/// External ids: the only identifiers that appear on the wire.
+pub mod ext_id;
+/// The audit trail of a credential: field-level changes, secrets redacted.
+pub mod history;
+/// The JSON Merge Patch reader shared by all PATCH endpoints.
+pub mod patch;
+/// Password hashing, verification and the `PwdPolicy` rules.
+pub mod password;
+/// E.164 phone numbers.
+pub mod phone;
+/// Policy types and the parameters the credential rules read.
+pub mod policy;
+/// Credential states, state-change reasons and the transition rule.
+pub mod state;
+/// Ticket value generation and `{SSHA256}` digests.
+pub mod ticket;
+/// The wire format of timestamps.
+pub mod time;
+/// The response shape of a credential, as the seed pages define it.
+pub mod view;
+
+pub use credential::{Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity};
+pub use ext_id::ExtId;
+pub use state::{CredentialState, StateChangeReason};

@@ -1,0 +1,185 @@
+//! Passwords: argon2id hashing and the `PwdPolicy` rules.
+
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
+
+use super::policy::Parameters;
+use crate::error::{ErrorItem, codes};
+
+/// Hashes `password` into an argon2id PHC string. CPU-heavy: call from a blocking task.
+pub fn hash(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| format!("argon2: {e}"))
+}
+
+/// The rules of a `PwdPolicy` this server enforces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordRules {
+    pub min_length: usize,
+    pub max_length: usize,
+    pub min_non_alnum: usize,
+    pub min_non_letter: usize,
+    pub allow_login_id: bool,
+    pub reset_code_enabled: bool,
+}
+
+impl PasswordRules {
+    pub fn from_parameters(params: &Parameters) -> Result<Self, String> {
+        let count = |name, default| -> Result<usize, String> {
+            usize::try_from(params.int(name, default)?)
+                .map_err(|_| format!("policy parameter {name} must not be negative"))
+        };
+        let rules = Self {
+            min_length: count("minLength", 8)?,
+            max_length: count("maxLength", 255)?,
+            min_non_alnum: count("minNonAlnum", 0)?,
+            min_non_letter: count("minNonLetter", 0)?,
+            allow_login_id: params.flag("allowLoginIdInPassword", true)?,
+            reset_code_enabled: params.flag("resetCodeEnabled", false)?,
+        };
+        if rules.max_length < rules.min_length {
+            return Err("policy parameter maxLength must not be below minLength".into());
+        }
+        Ok(rules)
+    }
+
+    /// Every rule `password` breaks, each as one `errors.pwdPolicyViolated` entry.
+    pub fn violations(&self, password: &str, login_id: &str) -> Vec<ErrorItem> {
+        let length = password.chars().count();
+        let non_alnum = password.chars().filter(|c| !c.is_alphanumeric()).count();
+        let non_letter = password.chars().filter(|c| !c.is_alphabetic()).count();
+        let mut found = Vec::new();
+        let mut violated = |message: String| {
+            found.push(ErrorItem::new(codes::PWD_POLICY_VIOLATED, message));
+        };
+        if length < self.min_length {
+            violated(format!(
+                "Password must be at least {} characters long",
+                self.min_length
+            ));
+        }
+        if length > self.max_length {
+            violated(format!(
+                "Password must be at most {} characters long",
+                self.max_length
+            ));
+        }
+        if non_alnum < self.min_non_alnum {
+            violated(format!(
+                "Password must contain at least {} characters that are neither letters nor digits",
+                self.min_non_alnum
+            ));
+        }
+        if non_letter < self.min_non_letter {
+            violated(format!(
+                "Password must contain at least {} characters that are not letters",
+                self.min_non_letter
+            ));
+        }
+        if !self.allow_login_id
+            && !login_id.is_empty()
+            && password.to_lowercase().contains(&login_id.to_lowercase())
+        {
+            violated("Password must not contain the login id".into());
+        }
+        found
+    }
+
+    /// A random password that satisfies these rules (the reset code handed out once);
+    /// `None` when the rules cannot be met (e.g. more symbols required than `maxLength`).
+    pub fn generate(&self, login_id: &str) -> Option<String> {
+        const LETTERS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+        const DIGITS: &[u8] = b"23456789";
+        const SYMBOLS: &[u8] = b"-_.!#+";
+        let length = self.min_length.max(16).min(self.max_length.max(1));
+        // Enough non-letters for both rules, the rest letters; shuffled by sorting on noise.
+        let specials = self.min_non_alnum.max(1).min(length);
+        let digits = self.min_non_letter.saturating_sub(specials).max(1);
+        for _ in 0..100 {
+            let mut chars: Vec<(u32, u8)> = Vec::with_capacity(length);
+            for i in 0..length {
+                let pool = if i < specials {
+                    SYMBOLS
+                } else if i < specials + digits {
+                    DIGITS
+                } else {
+                    LETTERS
+                };
+                let pick = rand::random::<u32>() as usize % pool.len();
+                chars.push((rand::random(), pool[pick]));
+            }
+            chars.sort_unstable();
+            let candidate: String = chars.into_iter().map(|(_, c)| c as char).collect();
+            if self.violations(&candidate, login_id).is_empty() {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::phc::PasswordHash;
+
+    fn rules(pairs: &[(&str, &str)]) -> PasswordRules {
+        let params = Parameters(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        PasswordRules::from_parameters(&params).unwrap()
+    }
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let stored = hash("correct horse").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        let parsed = PasswordHash::new(&stored).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+    }
+
+    #[test]
+    fn every_violation_is_reported_at_once() {
+        let r = rules(&[
+            ("minLength", "10"),
+            ("minNonAlnum", "1"),
+            ("minNonLetter", "2"),
+            ("allowLoginIdInPassword", "false"),
+        ]);
+        let found = r.violations("jdoe", "JDoe");
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found.iter().all(|e| e.code == codes::PWD_POLICY_VIOLATED));
+        assert!(r.violations("S3cure-Passw0rd", "jdoe").is_empty());
+    }
+
+    #[test]
+    fn inconsistent_policies_are_refused() {
+        let params = Parameters(
+            [("minLength", "9"), ("maxLength", "8")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        assert!(PasswordRules::from_parameters(&params).is_err());
+    }
+
+    #[test]
+    fn generated_passwords_satisfy_their_rules() {
+        for r in [
+            rules(&[]),
+            rules(&[("minLength", "24"), ("minNonAlnum", "3"), ("minNonLetter", "6")]),
+            rules(&[("minLength", "4"), ("maxLength", "6")]),
+        ] {
+            let p = r.generate("jdoe").unwrap();
+            assert!(r.violations(&p, "jdoe").is_empty(), "{p} vs {r:?}");
+        }
+        assert_eq!(rules(&[("minLength", "2"), ("maxLength", "2"), ("minNonAlnum", "3")]).generate("x"), None);
+    }
+}

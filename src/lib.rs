@@ -1,0 +1,21 @@
+//! idm-credentials: a drop-in nevisIDM Core REST API server for user credentials.
+//!
+//! Requests flow one way: [`api`] -> [`service`] -> [`store`], with [`domain`] used by
+//! all and depending on none. See ARCHITECTURE.md.
+
+/// HTTP routers (one per credential type) and extractors.
+pub mod api;
+/// Shared state, the router with its middleware, serving.
+pub mod app;
+/// Bearer JWT and X-Token verification, roles and permissions, the `Caller`.
+pub mod auth;
+/// Flags and environment variables.
+pub mod config;
+/// Pure types and rules of the credential model.
+pub mod domain;
+/// The one error type and its nevisIDM error envelope.
+pub mod error;
+/// Use cases: authorize, validate, load, check, write, answer.
+pub mod service;
+/// Persistence on PostgreSQL or SQLite.
+pub mod store;

@@ -1,0 +1,112 @@
+use clap::Parser;
+use idm_credentials::app::{self, AppState, Limits};
+use idm_credentials::auth::Claims;
+use idm_credentials::auth::jwt::expiry_in;
+use idm_credentials::config::{Cli, Command, LogFormat, Settings, TokenArgs};
+use idm_credentials::store::{PoolSettings, Store};
+use tracing_subscriber::EnvFilter;
+
+type Failure = Box<dyn std::error::Error>;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.settings.log_format);
+    let result = match cli.command.clone().unwrap_or(Command::Serve { skip_migrations: false }) {
+        Command::Serve { skip_migrations } => serve(&cli.settings, skip_migrations).await,
+        Command::Migrate => migrate(&cli.settings).await,
+        Command::Token(args) => token(&cli.settings, &args).await,
+    };
+    if let Err(error) = result {
+        eprintln!("idm-credentials: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Store, Failure> {
+    let pool = PoolSettings {
+        max_connections: settings.db_max_connections,
+        acquire_timeout: settings.db_acquire_timeout,
+    };
+    Ok(Store::connect(settings.database_url(), pool).await?)
+}
+
+async fn serve(settings: &Settings, skip_migrations: bool) -> Result<(), Failure> {
+    tracing::info!(settings = %settings.summary(), "starting idm-credentials {}", env!("CARGO_PKG_VERSION"));
+    let store = open(settings).await?;
+    if !skip_migrations {
+        store.migrate().await?;
+    }
+    let state = AppState::initialize(store.clone(), settings).await?;
+    let router = app::build_router(state, Limits::from_settings(settings));
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, backend = store.backend_name(), "listening");
+    app::serve(listener, router, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(settings: &Settings) -> Result<(), Failure> {
+    let store = open(settings).await?;
+    store.migrate().await?;
+    println!("migrations applied to the {} database", store.backend_name());
+    Ok(())
+}
+
+/// Prints a token signed with the configured secret, or with the one the server keeps in
+/// its database (so it works against a server started with no configuration at all).
+async fn token(settings: &Settings, args: &TokenArgs) -> Result<(), Failure> {
+    let keys = if settings.jwt_secret.is_some() {
+        idm_credentials::auth::Keys::new(settings.jwt_secret.as_deref().unwrap_or_default().as_bytes())
+    } else {
+        let store = open(settings).await?;
+        store.migrate().await?;
+        let keys = app::load_keys(&store, settings).await?;
+        store.close().await;
+        keys
+    };
+    let claims = Claims {
+        sub: args.sub.clone(),
+        exp: expiry_in(args.ttl),
+        roles: args.roles.clone(),
+        permissions: args.permissions.clone(),
+        client_ext_id: args.client.clone(),
+        iss: settings.jwt_issuer.clone(),
+        aud: settings.jwt_audience.clone(),
+    };
+    println!("{}", keys.mint(&claims)?);
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received, draining in-flight requests");
+}

@@ -1,0 +1,388 @@
+//! The flow every credential type shares: find, create, modify (PATCH, reset), delete.
+
+use serde_json::Map;
+
+use super::Ctx;
+use crate::auth::Access;
+use crate::domain::credential::{Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity};
+use crate::domain::directory::{Policy, User};
+use crate::domain::history::{self, Action, HistoryEntry};
+use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
+use crate::domain::policy::PolicyType;
+use crate::domain::state::{self, Actor, CredentialState, StateChangeReason};
+use crate::domain::view::{Audience, CredentialView};
+use crate::domain::{ExtId, time};
+use crate::error::{ApiError, codes};
+use crate::store::{CredentialKey, StoreError};
+
+/// Which credential a request is about.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub client: ExtId,
+    pub user: ExtId,
+    pub kind: CredentialType,
+    /// For types a user may have several of; `None` for password, ticket, mobile signature.
+    pub ext_id: Option<ExtId>,
+}
+
+impl Target {
+    fn key(&self) -> CredentialKey<'_> {
+        CredentialKey {
+            client: self.client.as_str(),
+            user: self.user.as_str(),
+            kind: self.kind,
+            ext_id: self.ext_id.as_ref().map(ExtId::as_str),
+        }
+    }
+}
+
+/// `If-Match` of a conditional request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: the credential must exist.
+    Any,
+    Version(i32),
+}
+
+/// The fields every credential PATCH body may carry.
+#[derive(Debug)]
+pub struct CommonPatch {
+    pub state: Option<CredentialState>,
+    pub comment: Change<String>,
+    pub version: Option<i32>,
+}
+
+impl CommonPatch {
+    /// No common change: for resets, which have no body.
+    pub fn none() -> Self {
+        Self {
+            state: None,
+            comment: Change::Keep,
+            version: None,
+        }
+    }
+
+    /// Reads `stateName` (limited to `states`), `modificationComment` and `version`.
+    pub fn read(doc: &mut PatchDocument, states: &[CredentialState]) -> Self {
+        Self {
+            state: doc.state(states),
+            comment: doc.clearable_text("modificationComment", MAX_TEXT_LEN),
+            version: doc.version(),
+        }
+    }
+}
+
+/// The result of a credential use case: the credential, the capacity the caller acted
+/// in (it decides what the response shows), and a secret to show this once.
+pub struct Outcome {
+    pub credential: Credential,
+    pub access: Access,
+    pub secret: Option<crate::domain::view::OneTimeSecret>,
+}
+
+/// A change to an existing credential: what to check and what to do.
+pub struct Modification<'a> {
+    pub action: Action,
+    pub access: Access,
+    pub common: CommonPatch,
+    pub echo: ReadOnlyEcho,
+    pub if_match: Option<IfMatch>,
+    /// The type's own part of the change, applied after the common fields; it runs again
+    /// when a concurrent writer forces a retry, so it must only depend on its input.
+    pub apply: Box<dyn FnMut(&mut Credential) -> Result<(), ApiError> + Send + 'a>,
+}
+
+/// How often a change without a client-supplied version is re-applied on top of a
+/// concurrent one before giving up.
+const MAX_ATTEMPTS: usize = 16;
+
+/// Loads the credential, or says precisely what is missing (404).
+pub async fn load(ctx: Ctx<'_>, target: &Target) -> Result<Credential, ApiError> {
+    match ctx.store.find_credential(target.key()).await? {
+        Some(credential) => Ok(credential),
+        None => Err(missing(ctx, target).await),
+    }
+}
+
+async fn missing(ctx: Ctx<'_>, target: &Target) -> ApiError {
+    if let Err(error) = load_user(ctx, &target.client, &target.user).await {
+        return error;
+    }
+    let what = target.kind.display_name();
+    ApiError::NotFound(match &target.ext_id {
+        Some(ext_id) => format!("User {} has no {what} credential with extId {ext_id}", target.user),
+        None => format!("User {} has no {what} credential", target.user),
+    })
+}
+
+/// The user, or 404 naming the client or the user that does not exist.
+pub async fn load_user(ctx: Ctx<'_>, client: &ExtId, user: &ExtId) -> Result<User, ApiError> {
+    if let Some(found) = ctx.store.find_user(client.as_str(), user.as_str()).await? {
+        return Ok(found);
+    }
+    if ctx.store.find_client(client.as_str()).await?.is_none() {
+        return Err(ApiError::NotFound(format!("Client with extId {client} does not exist")));
+    }
+    Err(ApiError::NotFound(format!(
+        "A user with extId {user} doesn't exist on client {client}"
+    )))
+}
+
+/// The policy named by `ext_id`, or the client's default one of `policy_type`. A missing
+/// policy is `errors.missingReferenceData`, one of another type `errors.policyViolation`.
+pub async fn policy_for(
+    ctx: Ctx<'_>,
+    client: &ExtId,
+    policy_type: PolicyType,
+    ext_id: Option<&ExtId>,
+) -> Result<Policy, ApiError> {
+    let found = match ext_id {
+        Some(ext_id) => ctx.store.find_policy(client.as_str(), ext_id.as_str()).await?,
+        None => ctx.store.default_policy(client.as_str(), policy_type).await?,
+    };
+    let policy = found.ok_or_else(|| {
+        ApiError::unprocessable(
+            codes::MISSING_REFERENCE,
+            match ext_id {
+                Some(ext_id) => format!("Policy with extId {ext_id} does not exist in client {client}"),
+                None => format!("Client {client} has no default {}", policy_type.as_str()),
+            },
+        )
+    })?;
+    if policy.policy_type != policy_type {
+        return Err(ApiError::unprocessable(
+            codes::POLICY_VIOLATION,
+            format!(
+                "Policy {} is a {}, not a {}",
+                policy.ext_id,
+                policy.policy_type.as_str(),
+                policy_type.as_str()
+            ),
+        ));
+    }
+    Ok(policy)
+}
+
+/// Resolves a PATCH of `policyExtId`: a new policy, the default one for `null`.
+pub async fn policy_change(
+    ctx: Ctx<'_>,
+    client: &ExtId,
+    policy_type: PolicyType,
+    change: Change<ExtId>,
+) -> Result<Option<Policy>, ApiError> {
+    match change {
+        Change::Keep => Ok(None),
+        Change::Clear => policy_for(ctx, client, policy_type, None).await.map(Some),
+        Change::Set(ext_id) => policy_for(ctx, client, policy_type, Some(&ext_id)).await.map(Some),
+    }
+}
+
+pub fn policy_ref(policy: &Policy) -> PolicyRef {
+    PolicyRef {
+        id: policy.id.clone(),
+        ext_id: policy.ext_id.clone(),
+    }
+}
+
+/// A new credential of `user`, valid from now for the policy's `credentialLifetime`.
+pub fn new_credential(
+    user: &User,
+    ext_id: Option<ExtId>,
+    policy: &Policy,
+    state: CredentialState,
+    attributes: Attributes,
+) -> Result<Credential, ApiError> {
+    let now = time::now();
+    let lifetime = policy
+        .parameters
+        .credential_lifetime(attributes.kind())
+        .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
+    Ok(Credential {
+        id: uuid::Uuid::new_v4().to_string(),
+        client_id: user.client_id.clone(),
+        user_id: user.id.clone(),
+        user_ext_id: user.ext_id.clone(),
+        ext_id: ext_id.unwrap_or_else(ExtId::generate).into_string(),
+        policy: Some(policy_ref(policy)),
+        state,
+        state_change_reason: Some(StateChangeReason::on_creation(state)),
+        state_change_detail: None,
+        modification_comment: None,
+        version: 1,
+        created: now,
+        last_modified: now,
+        validity: Validity {
+            from: Some(now),
+            to: now.checked_add_signed(lifetime),
+        },
+        logins: LoginStats::default(),
+        reset_count: 0,
+        attributes,
+    })
+}
+
+fn history_entry(ctx: Ctx<'_>, c: &Credential, action: Action, changes: Vec<history::FieldChange>) -> HistoryEntry {
+    HistoryEntry {
+        id: uuid::Uuid::new_v4().to_string(),
+        credential_id: c.id.clone(),
+        user_id: c.user_id.clone(),
+        version: c.version,
+        at: c.last_modified,
+        actor: ctx.caller.sub.clone(),
+        action,
+        changes,
+    }
+}
+
+fn view_map(c: &Credential) -> Map<String, serde_json::Value> {
+    CredentialView::new(c, Audience::Admin, None).to_map()
+}
+
+/// Stores a new credential with its history row. A second one of a one-per-user type
+/// is `errors.<type>Exists`, a taken extId `errors.duplicateValue`.
+pub async fn create(ctx: Ctx<'_>, client: &ExtId, credential: &Credential) -> Result<(), ApiError> {
+    let changes = history::diff(&Map::new(), &view_map(credential));
+    let entry = history_entry(ctx, credential, Action::Create, changes);
+    match ctx.store.insert_credential(credential, &entry).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::UniqueViolation(_)) => Err(duplicate(ctx, client, credential).await),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Tells which unique rule a new credential broke, by looking at what is there now.
+async fn duplicate(ctx: Ctx<'_>, client: &ExtId, c: &Credential) -> ApiError {
+    let kind = c.kind();
+    let user = c.user_ext_id.as_str();
+    if kind.one_per_user() {
+        let key = CredentialKey {
+            client: client.as_str(),
+            user,
+            kind,
+            ext_id: None,
+        };
+        if let Ok(Some(_)) = ctx.store.find_credential(key).await {
+            let code = match kind {
+                CredentialType::Password => codes::PASSWORD_EXISTS,
+                CredentialType::Ticket => codes::TICKET_EXISTS,
+                _ => codes::MOBILE_SIGNATURE_EXISTS,
+            };
+            return ApiError::Conflict(code, format!("User {user} already has a {} credential", kind.display_name()));
+        }
+    }
+    ApiError::Conflict(
+        codes::DUPLICATE_VALUE,
+        format!("User {user} already has a credential with extId {}", c.ext_id),
+    )
+}
+
+fn check_if_match(common: &CommonPatch, if_match: Option<IfMatch>) -> Result<(), ApiError> {
+    match (common.version, if_match) {
+        (Some(body), Some(IfMatch::Version(header))) if body != header => Err(ApiError::invalid(format!(
+            "Body version {body} and If-Match version {header} disagree"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Applies a change to a credential with optimistic locking: the versioned write is the
+/// check. Without a client-supplied version, a lost race re-reads and re-applies the
+/// change (so no concurrent change is overwritten); with one, it is 409 (body) or 412
+/// (`If-Match`). A change that changes nothing writes nothing.
+pub async fn modify(ctx: Ctx<'_>, target: &Target, mut m: Modification<'_>) -> Result<Credential, ApiError> {
+    check_if_match(&m.common, m.if_match)?;
+    let actor = match m.access {
+        Access::Admin => Actor::Admin,
+        Access::SelfAdmin => Actor::SelfAdmin,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let current = load(ctx, target).await?;
+        let before = view_map(&current);
+        m.echo.check(&before)?;
+        if current.state == CredentialState::Archived {
+            return Err(ApiError::unprocessable(
+                codes::MODIFY_READONLY,
+                "The credential is archived and can no longer be modified",
+            ));
+        }
+        if let Some(version) = m.common.version.filter(|v| *v != current.version) {
+            return Err(ApiError::VersionConflict(format!(
+                "Version {version} is outdated: the credential is at version {}",
+                current.version
+            )));
+        }
+        if let Some(IfMatch::Version(version)) = m.if_match
+            && version != current.version
+        {
+            return Err(ApiError::PreconditionFailed(format!(
+                "If-Match version {version} is outdated: the credential is at version {}",
+                current.version
+            )));
+        }
+
+        let mut next = current.clone();
+        if let Some(change) = m.common.state.and_then(|to| state::transition(current.state, to, actor)) {
+            next.state = change.state;
+            next.state_change_reason = Some(change.reason);
+            next.state_change_detail = None;
+            if change.reset_failed_count {
+                next.logins.failure_count = 0;
+            }
+        }
+        match &m.common.comment {
+            Change::Keep => {}
+            Change::Clear => next.modification_comment = None,
+            Change::Set(text) => next.modification_comment = Some(text.clone()),
+        }
+        (m.apply)(&mut next)?;
+
+        let changes = history::diff(&before, &view_map(&next));
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        next.version = current.version + 1;
+        next.last_modified = time::now();
+        let entry = history_entry(ctx, &next, m.action, changes);
+        if ctx.store.update_credential(&next, current.version, &entry).await? {
+            return Ok(next);
+        }
+        // Lost the race: the next round re-reads and answers 404, 409/412, or re-applies.
+    }
+    Err(ApiError::VersionConflict(
+        "The credential is being modified concurrently; retry the request".into(),
+    ))
+}
+
+/// Deletes a credential (checking `If-Match` when given) with a `delete` history row.
+pub async fn delete(ctx: Ctx<'_>, target: &Target, if_match: Option<IfMatch>) -> Result<(), ApiError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = load(ctx, target).await?;
+        if let Some(IfMatch::Version(version)) = if_match
+            && version != current.version
+        {
+            return Err(ApiError::PreconditionFailed(format!(
+                "If-Match version {version} is outdated: the credential is at version {}",
+                current.version
+            )));
+        }
+        let changes = history::diff(&view_map(&current), &Map::new());
+        let mut gone = current.clone();
+        gone.last_modified = time::now();
+        gone.version = current.version + 1;
+        let entry = history_entry(ctx, &gone, Action::Delete, changes);
+        if ctx.store.delete_credential(&current, current.version, &entry).await? {
+            return Ok(());
+        }
+    }
+    Err(ApiError::VersionConflict(
+        "The credential is being modified concurrently; retry the request".into(),
+    ))
+}
+
+/// The response view for the caller's capacity.
+pub fn audience(access: Access) -> Audience {
+    match access {
+        Access::Admin => Audience::Admin,
+        Access::SelfAdmin => Audience::SelfAdmin,
+    }
+}

@@ -1,0 +1,20 @@
+//! Use cases. Each public function is one transaction script: authorize, validate, load,
+//! check version and state rules, write (with history), answer.
+//!
+//! The skeleton every credential type shares lives in [`credential`]; the per-type
+//! modules hold only their fields and rules.
+
+pub mod credential;
+pub mod directory;
+pub mod password;
+pub mod ticket;
+
+use crate::auth::Caller;
+use crate::store::Store;
+
+/// What every use case needs: the store and who is asking.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub caller: &'a Caller,
+}

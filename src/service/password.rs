@@ -1,0 +1,181 @@
+//! Password credentials (seed 003): one per user, stored as an argon2id hash.
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::credential::{self, CommonPatch, IfMatch, Modification, Outcome, Target};
+use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
+use crate::domain::credential::{Attributes, CredentialType, PasswordAttributes};
+use crate::domain::history::Action;
+use crate::domain::password::{self, PasswordRules};
+use crate::domain::patch::{PatchDocument, ReadOnlyEcho};
+use crate::domain::policy::PolicyType;
+use crate::domain::state::{CredentialState, StateChangeReason};
+use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
+use crate::domain::ExtId;
+use crate::error::{ApiError, codes};
+
+pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate, P::CredentialChangeState]);
+pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
+pub const MODIFY: Rule = Rule::admin(&[P::CredentialView, P::CredentialModify]);
+pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
+pub const RESET: Rule = Rule::or_self(&[P::CredentialView, P::CredentialModify], SelfAdmin::WithXToken);
+
+/// Response fields a PATCH body may echo back unchanged.
+const READ_ONLY: &[&str] = &["resetCount", "password"];
+
+/// The longest password accepted at all, whatever the policy says (hashing cost).
+const MAX_PASSWORD_BYTES: usize = 4096;
+
+fn target(client: ExtId, user: ExtId) -> Target {
+    Target {
+        client,
+        user,
+        kind: CredentialType::Password,
+        ext_id: None,
+    }
+}
+
+async fn hash(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
+        .map_err(ApiError::Internal)
+}
+
+fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {
+    PasswordRules::from_parameters(&policy.parameters).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
+}
+
+/// POST: with a password, checks it against the policy and stores its hash; without one,
+/// a policy with `resetCodeEnabled` makes the server generate it and show it once.
+pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Result<Outcome, ApiError> {
+    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+    let mut doc = PatchDocument::new(body)?;
+    let ext_id = doc.ext_id("extId", false);
+    let policy_ext_id = doc.ext_id("policyExtId", false);
+    let state = doc.state(&CredentialState::ALL);
+    let given = doc.text("password", MAX_PASSWORD_BYTES);
+    doc.finish(&[])?;
+
+    let owner = credential::load_user(ctx, &client, &user).await?;
+    let policy = credential::policy_for(ctx, &client, PolicyType::Pwd, policy_ext_id.set().as_ref()).await?;
+    let rules = rules(&policy)?;
+    let (plain, secret) = match given {
+        Some(plain) => (plain, None),
+        None if rules.reset_code_enabled => {
+            let generated = rules.generate(&owner.login_id).ok_or_else(|| {
+                ApiError::unprocessable(codes::INVALID_CONFIG, "The password policy cannot be satisfied")
+            })?;
+            (generated.clone(), Some(OneTimeSecret::PasswordFragment(generated)))
+        }
+        None => return Err(ApiError::invalid("Field 'password' is required by this policy")),
+    };
+    let violations = rules.violations(&plain, &owner.login_id);
+    if !violations.is_empty() {
+        return Err(ApiError::Unprocessable(violations));
+    }
+    let attributes = Attributes::Password(PasswordAttributes { hash: hash(plain).await? });
+    let new = credential::new_credential(&owner, ext_id.set(), &policy, state.unwrap_or(CredentialState::Initial), attributes)?;
+    credential::create(ctx, &client, &new).await?;
+    Ok(Outcome {
+        credential: new,
+        access,
+        secret,
+    })
+}
+
+pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
+    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), VIEW)?;
+    let found = credential::load(ctx, &target(client, user)).await?;
+    Ok(Outcome {
+        credential: found,
+        access,
+        secret: None,
+    })
+}
+
+/// PATCH (seed 003): `stateName`, `modificationComment`, `version`.
+pub async fn patch(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+    if_match: Option<IfMatch>,
+) -> Result<Outcome, ApiError> {
+    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let mut doc = PatchDocument::new(body)?;
+    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
+    let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
+    let modification = Modification {
+        action: Action::Patch,
+        access,
+        common,
+        echo,
+        if_match,
+        apply: Box::new(|_| Ok(())),
+    };
+    let changed = credential::modify(ctx, &target(client, user), modification).await?;
+    Ok(Outcome {
+        credential: changed,
+        access,
+        secret: None,
+    })
+}
+
+pub async fn delete(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<(), ApiError> {
+    ctx.caller.authorize(client.as_str(), Some(user.as_str()), DELETE)?;
+    credential::delete(ctx, &target(client, user), if_match).await
+}
+
+/// POST .../password/reset: state `initial`, `resetCount` + 1, login counters from zero;
+/// with a reset-code policy a new password is generated and shown once.
+pub async fn reset(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<Outcome, ApiError> {
+    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), RESET)?;
+    let target = target(client, user);
+    let current = credential::load(ctx, &target).await?;
+    let policy_ext_id = current
+        .policy
+        .as_ref()
+        .and_then(|p| ExtId::parse(&p.ext_id).ok());
+    let policy = credential::policy_for(ctx, &target.client, PolicyType::Pwd, policy_ext_id.as_ref()).await?;
+    let rules = rules(&policy)?;
+    let owner = credential::load_user(ctx, &target.client, &target.user).await?;
+    let (new_hash, secret) = if rules.reset_code_enabled {
+        let generated = rules
+            .generate(&owner.login_id)
+            .ok_or_else(|| ApiError::unprocessable(codes::INVALID_CONFIG, "The password policy cannot be satisfied"))?;
+        (Some(hash(generated.clone()).await?), Some(OneTimeSecret::PasswordFragment(generated)))
+    } else {
+        (None, None)
+    };
+    let reason = match access {
+        Access::Admin => StateChangeReason::ResetByAdmin,
+        Access::SelfAdmin => StateChangeReason::Reset,
+    };
+    let modification = Modification {
+        action: Action::Reset,
+        access,
+        common: CommonPatch::none(),
+        echo: ReadOnlyEcho::default(),
+        if_match,
+        apply: Box::new(move |c| {
+            c.state = CredentialState::Initial;
+            c.state_change_reason = Some(reason);
+            c.state_change_detail = None;
+            c.reset_count += 1;
+            c.logins.success_count = 0;
+            c.logins.failure_count = 0;
+            if let (Some(hash), Attributes::Password(p)) = (&new_hash, &mut c.attributes) {
+                p.hash = hash.clone();
+            }
+            Ok(())
+        }),
+    };
+    let changed = credential::modify(ctx, &target, modification).await?;
+    Ok(Outcome {
+        credential: changed,
+        access,
+        secret,
+    })
+}

@@ -1,0 +1,279 @@
+//! Credential rows of every type, and their history.
+
+use super::rows::{CredentialRow, HistoryRow};
+use super::{Store, StoreError, on_pool, retry_serialization};
+use crate::domain::credential::{Credential, CredentialType};
+use crate::domain::history::HistoryEntry;
+
+/// Selects a credential with what its response needs (user and policy ext ids).
+macro_rules! select_credential {
+    () => {
+        "SELECT c.id, c.client_id, c.user_id, u.ext_id AS user_ext_id, c.ext_id, c.type AS kind, \
+         c.policy_id, p.ext_id AS policy_ext_id, c.state, c.state_change_reason, \
+         c.state_change_detail, c.modification_comment, c.version, c.created, c.last_modified, \
+         c.validity_from, c.validity_to, c.success_count, c.failure_count, c.last_success, \
+         c.last_failure, c.reset_count, c.attributes \
+         FROM credentials c \
+         JOIN users u ON u.id = c.user_id \
+         JOIN clients cl ON cl.id = c.client_id \
+         LEFT JOIN policies p ON p.id = c.policy_id "
+    };
+}
+
+/// The versioned write of a PATCH: the `WHERE version` makes the write its own check.
+/// Shared by both adapters; PostgreSQL wraps it in a CTE with the history insert.
+macro_rules! update_credential {
+    () => {
+        "UPDATE credentials SET ext_id = $3, policy_id = $4, state = $5, \
+         state_change_reason = $6, state_change_detail = $7, modification_comment = $8, \
+         version = version + 1, last_modified = $9, validity_from = $10, validity_to = $11, \
+         success_count = $12, failure_count = $13, last_success = $14, last_failure = $15, \
+         reset_count = $16, attributes = $17 \
+         WHERE id = $1 AND version = $2"
+    };
+}
+pub(crate) use update_credential;
+
+pub(crate) const INSERT_HISTORY: &str = "INSERT INTO credential_history \
+     (id, credential_id, user_id, version, at, actor, action, changes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Binds the parameters of [`update_credential!`] for `new`, expected at `expected_version`.
+macro_rules! bind_update {
+    ($query:expr, $new:expr, $expected_version:expr) => {{
+        let new: &$crate::domain::Credential = $new;
+        $query
+            .bind(&new.id)
+            .bind(i64::from($expected_version))
+            .bind(&new.ext_id)
+            .bind(new.policy.as_ref().map(|p| p.id.as_str()))
+            .bind(new.state.as_str())
+            .bind(new.state_change_reason.map(|r| r.as_str()))
+            .bind(new.state_change_detail.as_deref())
+            .bind(new.modification_comment.as_deref())
+            .bind(new.last_modified)
+            .bind(new.validity.from)
+            .bind(new.validity.to)
+            .bind(new.logins.success_count)
+            .bind(new.logins.failure_count)
+            .bind(new.logins.last_success)
+            .bind(new.logins.last_failure)
+            .bind(i64::from(new.reset_count))
+            .bind(new.attributes.to_json())
+    }};
+}
+pub(crate) use bind_update;
+
+/// Binds the parameters of [`INSERT_HISTORY`].
+macro_rules! bind_history {
+    ($query:expr, $entry:expr) => {{
+        let entry: &$crate::domain::history::HistoryEntry = $entry;
+        $query
+            .bind(&entry.id)
+            .bind(&entry.credential_id)
+            .bind(&entry.user_id)
+            .bind(i64::from(entry.version))
+            .bind(entry.at)
+            .bind(&entry.actor)
+            .bind(entry.action.as_str())
+            .bind($crate::store::rows_changes_json(&entry.changes))
+    }};
+}
+pub(crate) use bind_history;
+
+/// How to find one credential: by client, user and type, and by extId for the types a
+/// user may hold several of.
+#[derive(Clone, Copy, Debug)]
+pub struct CredentialKey<'a> {
+    pub client: &'a str,
+    pub user: &'a str,
+    pub kind: CredentialType,
+    pub ext_id: Option<&'a str>,
+}
+
+/// A page of a list: at most `limit` items after the continuation point.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    pub limit: i64,
+    /// (created as epoch millis, extId) of the last item of the previous page.
+    pub after: Option<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+impl Store {
+    pub async fn find_credential(&self, key: CredentialKey<'_>) -> Result<Option<Credential>, StoreError> {
+        const BY_TYPE: &str = concat!(
+            select_credential!(),
+            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
+        );
+        const BY_EXT_ID: &str = concat!(
+            select_credential!(),
+            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
+        );
+        let row: Option<CredentialRow> = on_pool!(self, pool => match key.ext_id {
+            None => sqlx::query_as(BY_TYPE)
+                .bind(key.client)
+                .bind(key.user)
+                .bind(key.kind.as_str())
+                .fetch_optional(pool)
+                .await?,
+            Some(ext_id) => sqlx::query_as(BY_EXT_ID)
+                .bind(key.client)
+                .bind(key.user)
+                .bind(key.kind.as_str())
+                .bind(ext_id)
+                .fetch_optional(pool)
+                .await?,
+        });
+        row.map(Credential::try_from).transpose()
+    }
+
+    /// Any credential of the user with this extId, whatever its type.
+    pub async fn find_credential_by_ext_id(
+        &self,
+        client: &str,
+        user: &str,
+        ext_id: &str,
+    ) -> Result<Option<Credential>, StoreError> {
+        const SQL: &str = concat!(
+            select_credential!(),
+            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.ext_id = $3"
+        );
+        let row: Option<CredentialRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(client)
+            .bind(user)
+            .bind(ext_id)
+            .fetch_optional(pool)
+            .await?);
+        row.map(Credential::try_from).transpose()
+    }
+
+    /// The user's credentials, oldest first, optionally of one type only.
+    pub async fn list_credentials(
+        &self,
+        client: &str,
+        user: &str,
+        kind: Option<CredentialType>,
+        page: &Page,
+    ) -> Result<Vec<Credential>, StoreError> {
+        const SQL: &str = concat!(
+            select_credential!(),
+            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND ($3 = '' OR c.type = $3) \
+             AND ($4 = 0 OR c.created > $5 OR (c.created = $5 AND c.ext_id > $6)) \
+             ORDER BY c.created, c.ext_id LIMIT $7"
+        );
+        let (has_after, after_created, after_ext_id) = match &page.after {
+            Some((created, ext_id)) => (1_i64, *created, ext_id.clone()),
+            None => (0, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, String::new()),
+        };
+        let rows: Vec<CredentialRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(client)
+            .bind(user)
+            .bind(kind.map(|k| k.as_str()).unwrap_or(""))
+            .bind(has_after)
+            .bind(after_created)
+            .bind(after_ext_id.as_str())
+            .bind(page.limit)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(Credential::try_from).collect()
+    }
+
+    /// Inserts a new credential and its `create` history row in one transaction.
+    pub async fn insert_credential(&self, c: &Credential, history: &HistoryEntry) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, type, policy_id, \
+             state, state_change_reason, state_change_detail, modification_comment, version, created, \
+             last_modified, validity_from, validity_to, success_count, failure_count, last_success, \
+             last_failure, reset_count, attributes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21)";
+        retry_serialization(|| async {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(SQL)
+                    .bind(&c.id)
+                    .bind(&c.client_id)
+                    .bind(&c.user_id)
+                    .bind(&c.ext_id)
+                    .bind(c.kind().as_str())
+                    .bind(c.policy.as_ref().map(|p| p.id.as_str()))
+                    .bind(c.state.as_str())
+                    .bind(c.state_change_reason.map(|r| r.as_str()))
+                    .bind(c.state_change_detail.as_deref())
+                    .bind(c.modification_comment.as_deref())
+                    .bind(i64::from(c.version))
+                    .bind(c.created)
+                    .bind(c.last_modified)
+                    .bind(c.validity.from)
+                    .bind(c.validity.to)
+                    .bind(c.logins.success_count)
+                    .bind(c.logins.failure_count)
+                    .bind(c.logins.last_success)
+                    .bind(c.logins.last_failure)
+                    .bind(i64::from(c.reset_count))
+                    .bind(c.attributes.to_json())
+                    .execute(&mut *tx)
+                    .await?;
+                bind_history!(sqlx::query(INSERT_HISTORY), history).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Writes `new` if the stored version is still `expected_version`, with its history
+    /// row, atomically. `false`: someone else changed or deleted it first.
+    pub async fn update_credential(
+        &self,
+        new: &Credential,
+        expected_version: i32,
+        history: &HistoryEntry,
+    ) -> Result<bool, StoreError> {
+        retry_serialization(|| async {
+            match self {
+                Store::Postgres(pool) => super::postgres::update_credential(pool, new, expected_version, history).await,
+                Store::Sqlite(pool) => super::sqlite::update_credential(pool, new, expected_version, history).await,
+            }
+        })
+        .await
+    }
+
+    /// Deletes a credential (if still at `expected_version`) and records it in history.
+    pub async fn delete_credential(
+        &self,
+        c: &Credential,
+        expected_version: i32,
+        history: &HistoryEntry,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "DELETE FROM credentials WHERE id = $1 AND version = $2";
+        retry_serialization(|| async {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                let deleted = sqlx::query(SQL)
+                    .bind(&c.id)
+                    .bind(i64::from(expected_version))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Ok(false);
+                }
+                bind_history!(sqlx::query(INSERT_HISTORY), history).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// The history of one credential, oldest first.
+    pub async fn credential_history(&self, credential_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        const SQL: &str = "SELECT id, credential_id, user_id, version, at, actor, action, changes \
+             FROM credential_history WHERE credential_id = $1 ORDER BY version, at";
+        let rows: Vec<HistoryRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(credential_id)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(HistoryEntry::try_from).collect()
+    }
+}

@@ -1,0 +1,220 @@
+//! Clients, users and policies.
+
+use super::rows::{ClientRow, PolicyRow, UserRow};
+use super::{Store, StoreError, on_pool, retry_serialization};
+use crate::domain::directory::{Client, Policy, User};
+use crate::domain::policy::PolicyType;
+
+const SELECT_USER: &str = "SELECT u.id, u.client_id, cl.ext_id AS client_ext_id, u.ext_id, u.login_id, \
+     u.state, u.profile, u.version, u.created, u.last_modified \
+     FROM users u JOIN clients cl ON cl.id = u.client_id \
+     WHERE cl.ext_id = $1 AND u.ext_id = $2";
+
+macro_rules! select_policy {
+    () => {
+        "SELECT p.id, p.client_id, cl.ext_id AS client_ext_id, p.ext_id, p.name, p.description, \
+         p.policy_type, p.default_policy, p.parameters, p.version, p.created, p.last_modified \
+         FROM policies p JOIN clients cl ON cl.id = p.client_id "
+    };
+}
+
+const INSERT_POLICY: &str = "INSERT INTO policies (id, client_id, ext_id, name, description, policy_type, \
+     default_policy, parameters, version, created, last_modified) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Unsets the other default policies of a type when one becomes the default.
+const CLEAR_DEFAULT: &str =
+    "UPDATE policies SET default_policy = FALSE WHERE client_id = $1 AND policy_type = $2 AND id <> $3";
+
+/// A policy to insert (a new one, or a default one created with its client).
+pub type NewPolicy = Policy;
+
+macro_rules! bind_policy {
+    ($query:expr, $p:expr) => {{
+        let p: &Policy = $p;
+        $query
+            .bind(&p.id)
+            .bind(&p.client_id)
+            .bind(&p.ext_id)
+            .bind(&p.name)
+            .bind(p.description.as_deref())
+            .bind(p.policy_type.as_str())
+            .bind(p.default_policy)
+            .bind(serde_json::to_string(&p.parameters).unwrap_or_else(|_| "{}".into()))
+            .bind(i64::from(p.version))
+            .bind(p.created)
+            .bind(p.last_modified)
+    }};
+}
+
+impl Store {
+    /// Inserts a client and its default policies in one transaction.
+    pub async fn insert_client(&self, client: &Client, policies: &[NewPolicy]) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO clients (id, ext_id, name, version, created, last_modified) \
+             VALUES ($1, $2, $3, $4, $5, $6)";
+        retry_serialization(|| async {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(SQL)
+                    .bind(&client.id)
+                    .bind(&client.ext_id)
+                    .bind(&client.name)
+                    .bind(i64::from(client.version))
+                    .bind(client.created)
+                    .bind(client.last_modified)
+                    .execute(&mut *tx)
+                    .await?;
+                for policy in policies {
+                    bind_policy!(sqlx::query(INSERT_POLICY), policy).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn find_client(&self, ext_id: &str) -> Result<Option<Client>, StoreError> {
+        const SQL: &str =
+            "SELECT id, ext_id, name, version, created, last_modified FROM clients WHERE ext_id = $1";
+        let row: Option<ClientRow> =
+            on_pool!(self, pool => sqlx::query_as(SQL).bind(ext_id).fetch_optional(pool).await?);
+        row.map(Client::try_from).transpose()
+    }
+
+    /// Deletes a client with everything in it. `false` when there was none.
+    pub async fn delete_client(&self, ext_id: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "DELETE FROM clients WHERE ext_id = $1";
+        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(ext_id).execute(pool).await?.rows_affected());
+        Ok(deleted == 1)
+    }
+
+    pub async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO users (id, client_id, ext_id, login_id, state, profile, version, \
+             created, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let profile = serde_json::Value::Object(user.profile.clone()).to_string();
+        on_pool!(self, pool => sqlx::query(SQL)
+            .bind(&user.id)
+            .bind(&user.client_id)
+            .bind(&user.ext_id)
+            .bind(&user.login_id)
+            .bind(user.state.as_str())
+            .bind(&profile)
+            .bind(i64::from(user.version))
+            .bind(user.created)
+            .bind(user.last_modified)
+            .execute(pool)
+            .await
+            .map(|_| ())?);
+        Ok(())
+    }
+
+    pub async fn find_user(&self, client: &str, ext_id: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = on_pool!(self, pool => sqlx::query_as(SELECT_USER)
+            .bind(client)
+            .bind(ext_id)
+            .fetch_optional(pool)
+            .await?);
+        row.map(User::try_from).transpose()
+    }
+
+    /// Deletes a user and their credentials. `false` when there was none.
+    pub async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "DELETE FROM users WHERE id = $1";
+        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(user_id).execute(pool).await?.rows_affected());
+        Ok(deleted == 1)
+    }
+
+    /// Inserts a policy; when it is the default of its type, the others stop being it.
+    pub async fn insert_policy(&self, policy: &NewPolicy) -> Result<(), StoreError> {
+        retry_serialization(|| async {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                bind_policy!(sqlx::query(INSERT_POLICY), policy).execute(&mut *tx).await?;
+                if policy.default_policy {
+                    sqlx::query(CLEAR_DEFAULT)
+                        .bind(&policy.client_id)
+                        .bind(policy.policy_type.as_str())
+                        .bind(&policy.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn find_policy(&self, client: &str, ext_id: &str) -> Result<Option<Policy>, StoreError> {
+        const SQL: &str = concat!(select_policy!(), "WHERE cl.ext_id = $1 AND p.ext_id = $2");
+        let row: Option<PolicyRow> =
+            on_pool!(self, pool => sqlx::query_as(SQL).bind(client).bind(ext_id).fetch_optional(pool).await?);
+        row.map(Policy::try_from).transpose()
+    }
+
+    /// The client's default policy of a type, if it has one.
+    pub async fn default_policy(&self, client: &str, policy_type: PolicyType) -> Result<Option<Policy>, StoreError> {
+        const SQL: &str = concat!(
+            select_policy!(),
+            "WHERE cl.ext_id = $1 AND p.policy_type = $2 AND p.default_policy = TRUE \
+             ORDER BY p.created LIMIT 1"
+        );
+        let row: Option<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(client)
+            .bind(policy_type.as_str())
+            .fetch_optional(pool)
+            .await?);
+        row.map(Policy::try_from).transpose()
+    }
+
+    pub async fn list_policies(&self, client: &str) -> Result<Vec<Policy>, StoreError> {
+        const SQL: &str = concat!(select_policy!(), "WHERE cl.ext_id = $1 ORDER BY p.created, p.ext_id");
+        let rows: Vec<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL).bind(client).fetch_all(pool).await?);
+        rows.into_iter().map(Policy::try_from).collect()
+    }
+
+    /// Writes a changed policy if it is still at `expected_version`.
+    pub async fn update_policy(&self, policy: &Policy, expected_version: i32) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE policies SET name = $3, description = $4, default_policy = $5, \
+             parameters = $6, version = version + 1, last_modified = $7 WHERE id = $1 AND version = $2";
+        let parameters = serde_json::to_string(&policy.parameters).unwrap_or_else(|_| "{}".into());
+        retry_serialization(|| async {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                let updated = sqlx::query(SQL)
+                    .bind(&policy.id)
+                    .bind(i64::from(expected_version))
+                    .bind(&policy.name)
+                    .bind(policy.description.as_deref())
+                    .bind(policy.default_policy)
+                    .bind(&parameters)
+                    .bind(policy.last_modified)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Ok(false);
+                }
+                if policy.default_policy {
+                    sqlx::query(CLEAR_DEFAULT)
+                        .bind(&policy.client_id)
+                        .bind(policy.policy_type.as_str())
+                        .bind(&policy.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// Deletes a policy; a policy credentials still use is a foreign-key violation.
+    pub async fn delete_policy(&self, policy_id: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "DELETE FROM policies WHERE id = $1";
+        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(policy_id).execute(pool).await?.rows_affected());
+        Ok(deleted == 1)
+    }
+}

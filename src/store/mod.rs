@@ -1,0 +1,128 @@
+//! Persistence: the storage port of the service layer and its two adapters.
+//!
+//! The backend is chosen once at startup from the URL scheme. Most statements are
+//! written once in the SQL subset both engines share (`$n` placeholders work in SQLite
+//! too) and run on either pool through [`on_pool!`]; where the engines really differ
+//! (connection setup, migrations, the single-statement PATCH write on PostgreSQL) the
+//! code lives in `postgres.rs` and `sqlite.rs`.
+
+mod credentials;
+mod directory;
+mod error;
+pub mod postgres;
+mod rows;
+mod settings;
+pub mod sqlite;
+
+use std::time::Duration;
+
+use sqlx::{PgPool, SqlitePool};
+
+pub use credentials::{CredentialKey, Page};
+pub use directory::NewPolicy;
+pub use error::StoreError;
+
+/// The JSON text of a history row's changes (used by the bind macros of both adapters).
+pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange]) -> String {
+    rows::changes_json(changes)
+}
+
+/// The database, PostgreSQL or SQLite.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Pool settings shared by both backends.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Runs the same code on whichever pool the store has. `$pool` is bound to a `&PgPool`
+/// in one arm and a `&SqlitePool` in the other, so the body is type-checked for both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Store {
+    /// Opens the database named by `url`: `postgres://` or `postgresql://` for
+    /// PostgreSQL, `sqlite:` for a SQLite file (created when missing).
+    pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres::connect(url, settings).await.map(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            sqlite::connect(url, settings).await.map(Self::Sqlite)
+        } else {
+            Err(StoreError::Config(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into(),
+            ))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Postgres(pool) => postgres::migrate(pool).await,
+            Self::Sqlite(pool) => sqlite::migrate(pool).await,
+        }
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+            .map_err(StoreError::from)
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Runs a write transaction again when the database reports a serialization failure or
+/// a deadlock (40001/40P01; distributed PostgreSQL engines report them under load).
+/// `attempt` must be idempotent: it runs from the start each time.
+pub(crate) async fn retry_serialization<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    const ATTEMPTS: u32 = 5;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(StoreError::Retryable(cause)) if tries < ATTEMPTS => {
+                let jitter = rand::random::<u64>() % 20;
+                tracing::debug!(%cause, tries, "retrying write transaction");
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
+            }
+            Err(StoreError::Retryable(cause)) => return Err(StoreError::Unavailable(cause)),
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The PostgreSQL adapter: connection, migrations, and the one-statement PATCH write.
+
+use std::str::FromStr;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use super::credentials::{bind_update, update_credential};
+use super::{PoolSettings, StoreError};
+use crate::domain::Credential;
+use crate::domain::history::HistoryEntry;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?
+        .application_name("idm-credentials");
+    Ok(pool_options(settings).connect_with(options).await?)
+}
+
+/// Pool options; connections are opened lazily so the server starts (and reports
+/// not-ready) while the database is still coming up.
+pub fn pool_options(settings: PoolSettings) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    MIGRATOR.run(pool).await.map_err(StoreError::from)
+}
+
+/// One round trip: the versioned UPDATE and the history INSERT in a single statement
+/// (a data-modifying CTE), so the write, its check and its audit row commit together.
+pub async fn update_credential(
+    pool: &PgPool,
+    new: &Credential,
+    expected_version: i32,
+    history: &HistoryEntry,
+) -> Result<bool, StoreError> {
+    const SQL: &str = concat!(
+        "WITH updated AS (",
+        update_credential!(),
+        " RETURNING id) \
+         INSERT INTO credential_history (id, credential_id, user_id, version, at, actor, action, changes) \
+         SELECT $18, id, $19, $20, $21, $22, $23, $24 FROM updated"
+    );
+    let query = bind_update!(sqlx::query(SQL), new, expected_version);
+    let written = query
+        .bind(&history.id)
+        .bind(&history.user_id)
+        .bind(i64::from(history.version))
+        .bind(history.at)
+        .bind(&history.actor)
+        .bind(history.action.as_str())
+        .bind(super::rows_changes_json(&history.changes))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(written == 1)
+}

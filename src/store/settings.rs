@@ -1,0 +1,17 @@
+//! Server settings kept in the database (generated secrets shared by all processes).
+
+use super::{Store, StoreError, on_pool};
+
+impl Store {
+    /// The stored value of `key`, storing `candidate` first if there is none. Every
+    /// process that races here ends up with the same value: the first insert wins.
+    pub async fn setting_or_insert(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
+        const INSERT: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        const SELECT: &str = "SELECT value FROM settings WHERE key = $1";
+        let value: (String,) = on_pool!(self, pool => {
+            sqlx::query(INSERT).bind(key).bind(candidate).execute(pool).await?;
+            sqlx::query_as(SELECT).bind(key).fetch_one(pool).await?
+        });
+        Ok(value.0)
+    }
+}

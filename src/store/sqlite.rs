@@ -1,0 +1,70 @@
+//! The SQLite adapter: connection (WAL, busy timeout, foreign keys), migrations, and the
+//! PATCH write as a short transaction (SQLite has no data-modifying CTEs, but it runs
+//! in-process, so two statements cost little).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::credentials::{INSERT_HISTORY, bind_history, bind_update, update_credential};
+use super::{PoolSettings, StoreError};
+use crate::domain::Credential;
+use crate::domain::history::HistoryEntry;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub async fn connect(url: &str, settings: PoolSettings) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
+        .create_if_missing(true);
+    connect_with(SqlitePoolOptions::new(), options, settings).await
+}
+
+/// Opens a pool with the settings every SQLite connection of this server needs.
+pub async fn connect_with(
+    pool: SqlitePoolOptions,
+    options: SqliteConnectOptions,
+    settings: PoolSettings,
+) -> Result<SqlitePool, StoreError> {
+    let options = options
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // Writers queue instead of failing while another write commits.
+        .busy_timeout(Duration::from_secs(10));
+    Ok(pool
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(options)
+        .await?)
+}
+
+pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    MIGRATOR.run(pool).await.map_err(StoreError::from)
+}
+
+pub async fn update_credential(
+    pool: &SqlitePool,
+    new: &Credential,
+    expected_version: i32,
+    history: &HistoryEntry,
+) -> Result<bool, StoreError> {
+    const SQL: &str = update_credential!();
+    // The UPDATE is the first statement, so the transaction takes the write lock at once
+    // and cannot fail later on a lock upgrade.
+    let mut tx = pool.begin().await?;
+    let updated = bind_update!(sqlx::query(SQL), new, expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    bind_history!(sqlx::query(INSERT_HISTORY), history)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
