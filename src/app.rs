@@ -56,7 +56,11 @@ impl AppState {
             Some(text) => decode_key(text)?,
             None => {
                 let candidate = STANDARD.encode(rand::random::<[u8; 32]>());
-                decode_key(&store.setting_or_insert("oath_secret_key", &candidate).await?)?
+                decode_key(
+                    &store
+                        .setting_or_insert("oath_secret_key", &candidate)
+                        .await?,
+                )?
             }
         };
         Ok(Self {
@@ -90,8 +94,12 @@ pub async fn load_keys(store: &Store, settings: &Settings) -> Result<Keys, Store
         .with_issuer(settings.jwt_issuer.clone())
         .with_audience(settings.jwt_audience.clone());
     if let Some(path) = &settings.jwt_public_key_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| StoreError::Config(format!("cannot read IDM_JWT_PUBLIC_KEY_FILE {}: {e}", path.display())))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot read IDM_JWT_PUBLIC_KEY_FILE {}: {e}",
+                path.display()
+            ))
+        })?;
         keys = keys.with_public_key_pem(&pem).map_err(StoreError::Config)?;
     }
     Ok(keys)
@@ -129,7 +137,10 @@ pub fn build_router(state: AppState, limits: Limits) -> Router {
         .merge(crate::api::routes())
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
-        .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
+        .layer(middleware::from_fn_with_state(
+            limits.request_timeout,
+            timeout,
+        ))
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
@@ -167,5 +178,7 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -11,7 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://idm.db";
 
 #[derive(Parser, Debug)]
-#[command(name = "idm-credentials", version, about = "A nevisIDM-compatible REST server for user credentials")]
+#[command(
+    name = "idm-credentials",
+    version,
+    about = "A nevisIDM-compatible REST server for user credentials"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -61,7 +65,12 @@ pub enum LogFormat {
 #[derive(Args, Clone)]
 pub struct Settings {
     /// Address to listen on.
-    #[arg(long, env = "IDM_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "IDM_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
     /// Database URL: postgres://user:pass@host/db, or sqlite://FILE (default sqlite://idm.db).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
@@ -82,7 +91,12 @@ pub struct Settings {
     #[arg(long, env = "IDM_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<String>,
     /// Most database connections in the pool.
-    #[arg(long, env = "IDM_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "IDM_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before 503.
     #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
@@ -105,7 +119,13 @@ impl Settings {
 
     /// One line per setting for the startup log, secrets redacted.
     pub fn summary(&self) -> String {
-        let set = |s: &Option<String>| if s.is_some() { "[set]" } else { "[generated, kept in the database]" };
+        let set = |s: &Option<String>| {
+            if s.is_some() {
+                "[set]"
+            } else {
+                "[generated, kept in the database]"
+            }
+        };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
              secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} log_format={:?}",
@@ -151,7 +171,10 @@ mod tests {
 
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://app:hunter2@db:5432/idm"), "postgres://app:[redacted]@db:5432/idm");
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/idm"),
+            "postgres://app:[redacted]@db:5432/idm"
+        );
         assert_eq!(redact_url("postgres://app@db/idm"), "postgres://app@db/idm");
         assert_eq!(redact_url("sqlite://idm.db"), "sqlite://idm.db");
     }

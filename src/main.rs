@@ -12,7 +12,9 @@ type Failure = Box<dyn std::error::Error>;
 async fn main() {
     let cli = Cli::parse();
     init_tracing(cli.settings.log_format);
-    let result = match cli.command.clone().unwrap_or(Command::Serve { skip_migrations: false }) {
+    let result = match cli.command.clone().unwrap_or(Command::Serve {
+        skip_migrations: false,
+    }) {
         Command::Serve { skip_migrations } => serve(&cli.settings, skip_migrations).await,
         Command::Migrate => migrate(&cli.settings).await,
         Command::Token(args) => token(&cli.settings, &args).await,
@@ -25,7 +27,9 @@ async fn main() {
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -59,7 +63,10 @@ async fn serve(settings: &Settings, skip_migrations: bool) -> Result<(), Failure
 async fn migrate(settings: &Settings) -> Result<(), Failure> {
     let store = open(settings).await?;
     store.migrate().await?;
-    println!("migrations applied to the {} database", store.backend_name());
+    println!(
+        "migrations applied to the {} database",
+        store.backend_name()
+    );
     Ok(())
 }
 
@@ -67,7 +74,13 @@ async fn migrate(settings: &Settings) -> Result<(), Failure> {
 /// its database (so it works against a server started with no configuration at all).
 async fn token(settings: &Settings, args: &TokenArgs) -> Result<(), Failure> {
     let keys = if settings.jwt_secret.is_some() {
-        idm_credentials::auth::Keys::new(settings.jwt_secret.as_deref().unwrap_or_default().as_bytes())
+        idm_credentials::auth::Keys::new(
+            settings
+                .jwt_secret
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        )
     } else {
         let store = open(settings).await?;
         store.migrate().await?;

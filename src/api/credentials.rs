@@ -20,7 +20,10 @@ use crate::service::directory as service;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{clientExtId}/users/{userExtId}/credentials", get(list))
-        .route("/{clientExtId}/users/{userExtId}/credentials/{extId}/history", get(history))
+        .route(
+            "/{clientExtId}/users/{userExtId}/credentials/{extId}/history",
+            get(history),
+        )
 }
 
 #[derive(Serialize)]
@@ -50,9 +53,17 @@ impl From<HistoryEntry> for HistoryDto {
     }
 }
 
-async fn list(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    let (credentials, access) =
-        service::list_credentials(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?).await?;
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let (credentials, access) = service::list_credentials(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+    )
+    .await?;
     let items = credentials
         .iter()
         .map(|c| CredentialView::new(c, audience(access), None))
@@ -60,7 +71,11 @@ async fn list(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Re
     Ok(Json(Items { items }).into_response())
 }
 
-async fn history(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let entries = service::history(
         state.ctx(&caller),
         ids.ext("clientExtId")?,
@@ -69,7 +84,10 @@ async fn history(State(state): State<AppState>, caller: Caller, ids: PathIds) ->
     )
     .await?;
     Ok(Json(Items {
-        items: entries.into_iter().map(HistoryDto::from).collect::<Vec<_>>(),
+        items: entries
+            .into_iter()
+            .map(HistoryDto::from)
+            .collect::<Vec<_>>(),
     })
     .into_response())
 }

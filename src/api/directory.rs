@@ -20,10 +20,19 @@ use crate::service::directory as service;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/clients", post(create_client))
-        .route("/clients/{clientExtId}", get(get_client).delete(delete_client))
+        .route(
+            "/clients/{clientExtId}",
+            get(get_client).delete(delete_client),
+        )
         .route("/{clientExtId}/users", post(create_user))
-        .route("/{clientExtId}/users/{userExtId}", get(get_user).delete(delete_user))
-        .route("/{clientExtId}/policies", post(create_policy).get(list_policies))
+        .route(
+            "/{clientExtId}/users/{userExtId}",
+            get(get_user).delete(delete_user),
+        )
+        .route(
+            "/{clientExtId}/policies",
+            post(create_policy).get(list_policies),
+        )
         .route(
             "/{clientExtId}/policies/{policyExtId}",
             get(get_policy).patch(patch_policy).delete(delete_policy),
@@ -119,18 +128,30 @@ struct Items<T> {
     items: Vec<T>,
 }
 
-async fn create_client(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+async fn create_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
     let client = service::create_client(state.ctx(&caller), body).await?;
     let location = format!("{BASE}/clients/{}", segment(&client.ext_id));
     Ok(created(location, ClientDto::from(&client)))
 }
 
-async fn get_client(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
+async fn get_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let client = service::get_client(state.ctx(&caller), ids.ext("clientExtId")?).await?;
     Ok(Json(ClientDto::from(&client)).into_response())
 }
 
-async fn delete_client(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
+async fn delete_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     service::delete_client(state.ctx(&caller), ids.ext("clientExtId")?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -142,17 +163,39 @@ async fn create_user(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let user = service::create_user(state.ctx(&caller), ids.ext("clientExtId")?, body).await?;
-    let location = format!("{BASE}/{}/users/{}", segment(&user.client_ext_id), segment(&user.ext_id));
+    let location = format!(
+        "{BASE}/{}/users/{}",
+        segment(&user.client_ext_id),
+        segment(&user.ext_id)
+    );
     Ok(created(location, UserDto::from(&user)))
 }
 
-async fn get_user(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    let user = service::get_user(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?).await?;
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let user = service::get_user(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+    )
+    .await?;
     Ok(Json(UserDto::from(&user)).into_response())
 }
 
-async fn delete_user(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    service::delete_user(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?).await?;
+async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    service::delete_user(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -163,11 +206,19 @@ async fn create_policy(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let policy = service::create_policy(state.ctx(&caller), ids.ext("clientExtId")?, body).await?;
-    let location = format!("{BASE}/{}/policies/{}", segment(&policy.client_ext_id), segment(&policy.ext_id));
+    let location = format!(
+        "{BASE}/{}/policies/{}",
+        segment(&policy.client_ext_id),
+        segment(&policy.ext_id)
+    );
     Ok(created(location, PolicyDto::from(&policy)))
 }
 
-async fn list_policies(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
+async fn list_policies(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let policies = service::list_policies(state.ctx(&caller), ids.ext("clientExtId")?).await?;
     Ok(Json(Items {
         items: policies.iter().map(PolicyDto::from).collect(),
@@ -175,8 +226,17 @@ async fn list_policies(State(state): State<AppState>, caller: Caller, ids: PathI
     .into_response())
 }
 
-async fn get_policy(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    let policy = service::get_policy(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("policyExtId")?).await?;
+async fn get_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let policy = service::get_policy(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("policyExtId")?,
+    )
+    .await?;
     Ok(Json(PolicyDto::from(&policy)).into_response())
 }
 
@@ -191,7 +251,16 @@ async fn patch_policy(
     Ok(Json(PolicyDto::from(&policy)).into_response())
 }
 
-async fn delete_policy(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    service::delete_policy(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("policyExtId")?).await?;
+async fn delete_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    service::delete_policy(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("policyExtId")?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -25,7 +25,8 @@ impl PathIds {
             .0
             .get(name)
             .ok_or_else(|| ApiError::Internal(format!("route has no parameter {name}")))?;
-        ExtId::parse(raw).map_err(|problem| ApiError::BadRequest(format!("Path parameter {name} {problem}")))
+        ExtId::parse(raw)
+            .map_err(|problem| ApiError::BadRequest(format!("Path parameter {name} {problem}")))
     }
 }
 
@@ -35,7 +36,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
             Ok(Path(ids)) => Ok(Self(ids)),
-            Err(rejection) => Err(ApiError::BadRequest(format!("Bad path parameter: {}", rejection.body_text()))),
+            Err(rejection) => Err(ApiError::BadRequest(format!(
+                "Bad path parameter: {}",
+                rejection.body_text()
+            ))),
         }
     }
 }
@@ -48,7 +52,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
 pub struct JsonBody(pub Value);
 
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence == "application/merge-patch+json"
 }
 
@@ -60,16 +69,24 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .headers()
             .get(CONTENT_TYPE)
             .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection: BytesRejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::BadRequest(format!("Cannot read the request body: {}", rejection.body_text()))
-            }
-        })?;
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection: BytesRejection| {
+                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::PayloadTooLarge
+                    } else {
+                        ApiError::BadRequest(format!(
+                            "Cannot read the request body: {}",
+                            rejection.body_text()
+                        ))
+                    }
+                })?;
         match content_type {
             Some(ct) if is_json(&ct) => {}
-            None if bytes.iter().all(u8::is_ascii_whitespace) => return Ok(Self(Value::Object(Default::default()))),
+            None if bytes.iter().all(u8::is_ascii_whitespace) => {
+                return Ok(Self(Value::Object(Default::default())));
+            }
             _ => return Err(ApiError::UnsupportedMediaType),
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -96,7 +113,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatchHeader {
             return Ok(Self(Some(IfMatch::Any)));
         }
         let tag = text.strip_prefix("W/").unwrap_or(text);
-        let inner = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
+        let inner = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(tag);
         inner
             .parse::<i32>()
             .ok()

@@ -19,7 +19,10 @@ pub fn routes() -> Router<AppState> {
             "/{clientExtId}/users/{userExtId}/password",
             post(create).get(get).patch(patch).delete(delete),
         )
-        .route("/{clientExtId}/users/{userExtId}/password/reset", post(reset))
+        .route(
+            "/{clientExtId}/users/{userExtId}/password/reset",
+            post(reset),
+        )
 }
 
 async fn create(
@@ -31,11 +34,24 @@ async fn create(
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let location = user_location(client.as_str(), user.as_str(), "password");
     let outcome = password::create(state.ctx(&caller), client, user, body).await?;
-    Ok(response::credential(StatusCode::CREATED, outcome, Some(location)))
+    Ok(response::credential(
+        StatusCode::CREATED,
+        outcome,
+        Some(location),
+    ))
 }
 
-async fn get(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    let outcome = password::get(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?).await?;
+async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let outcome = password::get(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+    )
+    .await?;
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
@@ -57,7 +73,13 @@ async fn delete(
     ids: PathIds,
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, ApiError> {
-    password::delete(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?, if_match).await?;
+    password::delete(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+        if_match,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -69,7 +91,13 @@ async fn reset(
     ids: PathIds,
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, ApiError> {
-    let outcome = password::reset(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?, if_match).await?;
+    let outcome = password::reset(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+        if_match,
+    )
+    .await?;
     if outcome.secret.is_some() {
         Ok(response::credential(StatusCode::CREATED, outcome, None))
     } else {

@@ -10,7 +10,11 @@ use crate::service::credential::{Outcome, audience};
 /// A credential response: the view for the caller's capacity, `ETag: "<version>"`, and
 /// `Location` when `location` is given (create).
 pub fn credential(status: StatusCode, outcome: Outcome, location: Option<String>) -> Response {
-    let view = CredentialView::new(&outcome.credential, audience(outcome.access), outcome.secret);
+    let view = CredentialView::new(
+        &outcome.credential,
+        audience(outcome.access),
+        outcome.secret,
+    );
     let mut response = (status, Json(view)).into_response();
     let headers = response.headers_mut();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", outcome.credential.version)) {
@@ -48,7 +52,12 @@ pub fn segment(id: &str) -> String {
 
 /// `{BASE}/{client}/users/{user}/{rest}` with each id encoded.
 pub fn user_location(client: &str, user: &str, rest: &str) -> String {
-    format!("{}/{}/users/{}/{rest}", super::BASE, segment(client), segment(user))
+    format!(
+        "{}/{}/users/{}/{rest}",
+        super::BASE,
+        segment(client),
+        segment(user)
+    )
 }
 
 #[cfg(test)]

@@ -31,11 +31,24 @@ async fn create(
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let location = user_location(client.as_str(), user.as_str(), "ticket");
     let outcome = ticket::create(state.ctx(&caller), client, user, body).await?;
-    Ok(response::credential(StatusCode::CREATED, outcome, Some(location)))
+    Ok(response::credential(
+        StatusCode::CREATED,
+        outcome,
+        Some(location),
+    ))
 }
 
-async fn get(State(state): State<AppState>, caller: Caller, ids: PathIds) -> Result<Response, ApiError> {
-    let outcome = ticket::get(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?).await?;
+async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let outcome = ticket::get(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+    )
+    .await?;
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
@@ -57,7 +70,13 @@ async fn delete(
     ids: PathIds,
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, ApiError> {
-    ticket::delete(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?, if_match).await?;
+    ticket::delete(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+        if_match,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -68,6 +87,12 @@ async fn reset(
     ids: PathIds,
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, ApiError> {
-    let outcome = ticket::reset(state.ctx(&caller), ids.ext("clientExtId")?, ids.ext("userExtId")?, if_match).await?;
+    let outcome = ticket::reset(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+        if_match,
+    )
+    .await?;
     Ok(response::credential(StatusCode::OK, outcome, None))
 }

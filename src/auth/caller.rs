@@ -102,13 +102,22 @@ impl Caller {
 
     /// May the caller do what `rule` requires in `client`, on `user` when the endpoint
     /// is about one user? Admin rights win; self-admin is the fallback where allowed.
-    pub fn authorize(&self, client: &str, user: Option<&str>, rule: Rule) -> Result<Access, ApiError> {
+    pub fn authorize(
+        &self,
+        client: &str,
+        user: Option<&str>,
+        rule: Rule,
+    ) -> Result<Access, ApiError> {
         if !self.acts_in(client) {
             return Err(ApiError::PermissionDenied(format!(
                 "The caller may not act in client {client}"
             )));
         }
-        if rule.permissions.iter().all(|p| self.permissions.contains(p)) {
+        if rule
+            .permissions
+            .iter()
+            .all(|p| self.permissions.contains(p))
+        {
             return Ok(Access::Admin);
         }
         let own = self.self_admin && user == Some(self.sub.as_str());
@@ -166,10 +175,14 @@ impl FromRequestParts<AppState> for Caller {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthenticated("Expected 'Authorization: Bearer <token>'".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("Expected 'Authorization: Bearer <token>'".into())
+            })?;
         let claims = state.keys.verify_bearer(token).map_err(|reason| {
             tracing::debug!(%reason, "bearer token refused");
-            ApiError::Unauthenticated("The token is missing, malformed, expired or badly signed".into())
+            ApiError::Unauthenticated(
+                "The token is missing, malformed, expired or badly signed".into(),
+            )
         })?;
         let x_token = parts.headers.get("x-token").map(|value| {
             value
@@ -190,7 +203,11 @@ mod tests {
     const DELETE: Rule = Rule::or_self(&[Permission::CredentialDelete], SelfAdmin::WithXToken);
     const MODIFY: Rule = Rule::admin(&[Permission::CredentialView, Permission::CredentialModify]);
 
-    fn caller(roles: &[&str], client: Option<&str>, x_token: Option<Result<String, String>>) -> Caller {
+    fn caller(
+        roles: &[&str],
+        client: Option<&str>,
+        x_token: Option<Result<String, String>>,
+    ) -> Caller {
         Caller::from_claims(
             Claims {
                 sub: "jdoe".into(),
@@ -208,34 +225,80 @@ mod tests {
         let root = caller(&["nevisIdm.Root"], None, None);
         assert_eq!(root.authorize("any", None, MODIFY).unwrap(), Access::Admin);
         let helpdesk = caller(&["Helpdesk"], Some("c1"), None);
-        assert_eq!(helpdesk.authorize("c1", None, MODIFY).unwrap(), Access::Admin);
-        assert_eq!(helpdesk.authorize("c2", None, MODIFY).unwrap_err().status(), 403);
+        assert_eq!(
+            helpdesk.authorize("c1", None, MODIFY).unwrap(),
+            Access::Admin
+        );
+        assert_eq!(
+            helpdesk.authorize("c2", None, MODIFY).unwrap_err().status(),
+            403
+        );
     }
 
     #[test]
     fn missing_permissions_are_403() {
         let helpdesk = caller(&["Helpdesk"], Some("c1"), None);
-        assert_eq!(helpdesk.authorize("c1", Some("u"), DELETE).unwrap_err().status(), 403);
+        assert_eq!(
+            helpdesk
+                .authorize("c1", Some("u"), DELETE)
+                .unwrap_err()
+                .status(),
+            403
+        );
     }
 
     #[test]
     fn self_admin_works_on_ones_own_user_only() {
         let me = caller(&["nevisIdm.SelfAdmin"], Some("c1"), None);
-        assert_eq!(me.authorize("c1", Some("jdoe"), VIEW).unwrap(), Access::SelfAdmin);
-        assert_eq!(me.authorize("c1", Some("other"), VIEW).unwrap_err().status(), 403);
-        assert_eq!(me.authorize("c1", Some("jdoe"), MODIFY).unwrap_err().status(), 403);
+        assert_eq!(
+            me.authorize("c1", Some("jdoe"), VIEW).unwrap(),
+            Access::SelfAdmin
+        );
+        assert_eq!(
+            me.authorize("c1", Some("other"), VIEW)
+                .unwrap_err()
+                .status(),
+            403
+        );
+        assert_eq!(
+            me.authorize("c1", Some("jdoe"), MODIFY)
+                .unwrap_err()
+                .status(),
+            403
+        );
     }
 
     #[test]
     fn x_token_is_required_where_the_page_says_so() {
         let without = caller(&["SelfAdmin"], Some("c1"), None);
-        assert_eq!(without.authorize("c1", Some("jdoe"), DELETE).unwrap_err().status(), 401);
+        assert_eq!(
+            without
+                .authorize("c1", Some("jdoe"), DELETE)
+                .unwrap_err()
+                .status(),
+            401
+        );
         let invalid = caller(&["SelfAdmin"], Some("c1"), Some(Err("bad".into())));
-        assert_eq!(invalid.authorize("c1", Some("jdoe"), DELETE).unwrap_err().status(), 401);
+        assert_eq!(
+            invalid
+                .authorize("c1", Some("jdoe"), DELETE)
+                .unwrap_err()
+                .status(),
+            401
+        );
         let foreign = caller(&["SelfAdmin"], Some("c1"), Some(Ok("other".into())));
-        assert_eq!(foreign.authorize("c1", Some("jdoe"), DELETE).unwrap_err().status(), 401);
+        assert_eq!(
+            foreign
+                .authorize("c1", Some("jdoe"), DELETE)
+                .unwrap_err()
+                .status(),
+            401
+        );
         let valid = caller(&["SelfAdmin"], Some("c1"), Some(Ok("jdoe".into())));
-        assert_eq!(valid.authorize("c1", Some("jdoe"), DELETE).unwrap(), Access::SelfAdmin);
+        assert_eq!(
+            valid.authorize("c1", Some("jdoe"), DELETE).unwrap(),
+            Access::SelfAdmin
+        );
     }
 
     #[test]
@@ -243,7 +306,10 @@ mod tests {
         let c = Caller::from_claims(
             Claims {
                 sub: "svc".into(),
-                permissions: vec!["AccessControl.CredentialView".into(), "CredentialModify".into()],
+                permissions: vec![
+                    "AccessControl.CredentialView".into(),
+                    "CredentialModify".into(),
+                ],
                 client_ext_id: Some("c1".into()),
                 ..Claims::default()
             },

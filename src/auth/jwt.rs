@@ -1,4 +1,6 @@
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 
 /// The claims this server reads from a Bearer token (and writes with `token`).
@@ -10,7 +12,11 @@ pub struct Claims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<String>,
-    #[serde(rename = "clientExtId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "clientExtId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_ext_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
@@ -158,7 +164,9 @@ mod tests {
     #[test]
     fn minted_tokens_verify() {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys.mint(&claims(expiry_in(Duration::from_secs(60)))).unwrap();
+        let token = keys
+            .mint(&claims(expiry_in(Duration::from_secs(60))))
+            .unwrap();
         assert_eq!(keys.verify_bearer(&token).unwrap().sub, "admin");
         assert_eq!(keys.verify_x_token(&token).unwrap(), "admin");
     }
@@ -169,7 +177,9 @@ mod tests {
         let expired = keys.mint(&claims(expiry_in(Duration::ZERO) - 120)).unwrap();
         assert!(keys.verify_bearer(&expired).is_err());
         let other = Keys::new(b"another secret, another server!!");
-        let foreign = other.mint(&claims(expiry_in(Duration::from_secs(60)))).unwrap();
+        let foreign = other
+            .mint(&claims(expiry_in(Duration::from_secs(60))))
+            .unwrap();
         assert!(keys.verify_bearer(&foreign).is_err());
         // alg "none": header {"alg":"none"}, no signature.
         let payload = foreign.split('.').nth(1).unwrap();

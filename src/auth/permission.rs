@@ -140,7 +140,10 @@ mod tests {
     fn names_parse_with_and_without_prefix() {
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.name()), Some(p));
-            assert_eq!(Permission::parse(p.name().trim_start_matches("AccessControl.")), Some(p));
+            assert_eq!(
+                Permission::parse(p.name().trim_start_matches("AccessControl.")),
+                Some(p)
+            );
         }
         assert_eq!(Permission::parse("AccessControl.Nothing"), None);
         assert_eq!(Role::parse("nevisIdm.Helpdesk"), Some(Role::Helpdesk));

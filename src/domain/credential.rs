@@ -126,7 +126,12 @@ impl Attributes {
         let parsed = match kind {
             CredentialType::Password => serde_json::from_str(json).map(Self::Password),
             CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
-            other => return Err(format!("credential type {} is not stored here", other.as_str())),
+            other => {
+                return Err(format!(
+                    "credential type {} is not stored here",
+                    other.as_str()
+                ));
+            }
         };
         parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))
     }
@@ -170,7 +175,13 @@ mod tests {
         let names: Vec<_> = CredentialType::ALL.iter().map(|t| t.as_str()).collect();
         assert_eq!(
             names,
-            ["Password", "Ticket Authorization", "mTan", "MobileSignature", "OATH"]
+            [
+                "Password",
+                "Ticket Authorization",
+                "mTan",
+                "MobileSignature",
+                "OATH"
+            ]
         );
         for kind in CredentialType::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());

@@ -15,7 +15,9 @@ impl ExtId {
             return Err("must not be empty".into());
         }
         if text.chars().count() > MAX_EXT_ID_LEN {
-            return Err(format!("must not be longer than {MAX_EXT_ID_LEN} characters"));
+            return Err(format!(
+                "must not be longer than {MAX_EXT_ID_LEN} characters"
+            ));
         }
         if text.chars().any(|c| c.is_control() || c == '/') {
             return Err("must not contain control characters or '/'".into());

@@ -116,7 +116,10 @@ mod tests {
         let ticket = changes.iter().find(|c| c.field == "ticket").unwrap();
         assert_eq!(ticket.old, REDACTED);
         assert_eq!(ticket.new, REDACTED);
-        let comment = changes.iter().find(|c| c.field == "modificationComment").unwrap();
+        let comment = changes
+            .iter()
+            .find(|c| c.field == "modificationComment")
+            .unwrap();
         assert_eq!(comment.new, Value::Null);
     }
 }

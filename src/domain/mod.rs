@@ -8,10 +8,10 @@ pub mod directory;
 pub mod ext_id;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
-/// The JSON Merge Patch reader shared by all PATCH endpoints.
-pub mod patch;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
+/// The JSON Merge Patch reader shared by all PATCH endpoints.
+pub mod patch;
 /// E.164 phone numbers.
 pub mod phone;
 /// Policy types and the parameters the credential rules read.

@@ -141,8 +141,16 @@ mod tests {
         let stored = hash("correct horse").unwrap();
         assert!(stored.starts_with("$argon2id$"));
         let parsed = PasswordHash::new(&stored).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
     }
 
     #[test]
@@ -174,12 +182,19 @@ mod tests {
     fn generated_passwords_satisfy_their_rules() {
         for r in [
             rules(&[]),
-            rules(&[("minLength", "24"), ("minNonAlnum", "3"), ("minNonLetter", "6")]),
+            rules(&[
+                ("minLength", "24"),
+                ("minNonAlnum", "3"),
+                ("minNonLetter", "6"),
+            ]),
             rules(&[("minLength", "4"), ("maxLength", "6")]),
         ] {
             let p = r.generate("jdoe").unwrap();
             assert!(r.violations(&p, "jdoe").is_empty(), "{p} vs {r:?}");
         }
-        assert_eq!(rules(&[("minLength", "2"), ("maxLength", "2"), ("minNonAlnum", "3")]).generate("x"), None);
+        assert_eq!(
+            rules(&[("minLength", "2"), ("maxLength", "2"), ("minNonAlnum", "3")]).generate("x"),
+            None
+        );
     }
 }

@@ -157,7 +157,10 @@ impl PatchDocument {
             Some(state) => Some(state),
             None => {
                 let names: Vec<_> = allowed.iter().map(|s| s.as_str()).collect();
-                self.reject("stateName", &format!("must be one of [{}]", names.join(", ")));
+                self.reject(
+                    "stateName",
+                    &format!("must be one of [{}]", names.join(", ")),
+                );
                 None
             }
         }
@@ -309,7 +312,10 @@ mod tests {
     fn absent_null_and_value_are_three_different_things() {
         let mut d = doc(json!({"modificationComment": null, "identification": "x"}));
         assert_eq!(d.clearable_text("modificationComment", 10), Change::Clear);
-        assert_eq!(d.clearable_text("identification", 10), Change::Set("x".into()));
+        assert_eq!(
+            d.clearable_text("identification", 10),
+            Change::Set("x".into())
+        );
         assert_eq!(d.clearable_text("other", 10), Change::Keep);
         assert!(d.finish(&[]).is_ok());
     }
@@ -339,7 +345,13 @@ mod tests {
 
     #[test]
     fn versions_must_be_positive_int32() {
-        for bad in [json!(0), json!(-1), json!(1.5), json!(4_294_967_296i64), json!(null)] {
+        for bad in [
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(4_294_967_296i64),
+            json!(null),
+        ] {
             let mut d = doc(json!({ "version": bad }));
             assert_eq!(d.version(), None);
             assert!(d.finish(&[]).is_err());
@@ -353,8 +365,14 @@ mod tests {
         let mut d = doc(json!({"validity": {"from": "yesterday", "extra": 1}}));
         d.object("validity", |v| v.timestamp("from", false));
         let found = messages(d.finish(&[]).unwrap_err());
-        assert!(found.iter().any(|m| m.contains("'validity.from'")), "{found:?}");
-        assert!(found.iter().any(|m| m.contains("'validity.extra'")), "{found:?}");
+        assert!(
+            found.iter().any(|m| m.contains("'validity.from'")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|m| m.contains("'validity.extra'")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ impl E164 {
         if !trimmed.starts_with('+') {
             return Err("must start with + and the country code".into());
         }
-        let number = phonenumber::parse(None, trimmed).map_err(|e| format!("is not a phone number: {e}"))?;
+        let number =
+            phonenumber::parse(None, trimmed).map_err(|e| format!("is not a phone number: {e}"))?;
         if !phonenumber::is_valid(&number) {
             return Err("is not a valid phone number".into());
         }

@@ -85,7 +85,9 @@ impl Parameters {
             None => Ok(default),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            Some(text) => Err(format!("policy parameter {name} is not true/false: {text:?}")),
+            Some(text) => Err(format!(
+                "policy parameter {name} is not true/false: {text:?}"
+            )),
         }
     }
 
@@ -98,7 +100,9 @@ impl Parameters {
             TEN_YEARS_MS
         };
         let ms = match (self.get("credentialLifetime"), self.get("ticketLifetime")) {
-            (None, Some(_)) if kind == CredentialType::Ticket => self.int("ticketLifetime", default)?,
+            (None, Some(_)) if kind == CredentialType::Ticket => {
+                self.int("ticketLifetime", default)?
+            }
             _ => self.int("credentialLifetime", default)?,
         };
         if ms <= 0 {
@@ -176,7 +180,10 @@ mod tests {
 
     #[test]
     fn policy_types_map_to_credential_types() {
-        assert_eq!(PolicyType::for_credential(CredentialType::Mtan).as_str(), "TANPolicy");
+        assert_eq!(
+            PolicyType::for_credential(CredentialType::Mtan).as_str(),
+            "TANPolicy"
+        );
         for t in PolicyType::ALL {
             assert_eq!(PolicyType::parse(t.as_str()), Some(t));
         }

@@ -143,10 +143,11 @@ impl CredentialView {
                 },
             }),
         };
-        let validity = (c.validity.from.is_some() || c.validity.to.is_some()).then(|| ValidityView {
-            from: c.validity.from.as_ref().map(time::format),
-            to: c.validity.to.as_ref().map(time::format),
-        });
+        let validity =
+            (c.validity.from.is_some() || c.validity.to.is_some()).then(|| ValidityView {
+                from: c.validity.from.as_ref().map(time::format),
+                to: c.validity.to.as_ref().map(time::format),
+            });
         Self {
             created: time::format(&c.created),
             last_modified: time::format(&c.last_modified),

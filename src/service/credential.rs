@@ -4,7 +4,9 @@ use serde_json::Map;
 
 use super::Ctx;
 use crate::auth::Access;
-use crate::domain::credential::{Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity};
+use crate::domain::credential::{
+    Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity,
+};
 use crate::domain::directory::{Policy, User};
 use crate::domain::history::{self, Action, HistoryEntry};
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
@@ -80,6 +82,9 @@ pub struct Outcome {
     pub secret: Option<crate::domain::view::OneTimeSecret>,
 }
 
+/// The type-specific part of a change; see [`Modification::apply`].
+pub type ApplyFn<'a> = Box<dyn FnMut(&mut Credential) -> Result<(), ApiError> + Send + 'a>;
+
 /// A change to an existing credential: what to check and what to do.
 pub struct Modification<'a> {
     pub action: Action,
@@ -89,7 +94,7 @@ pub struct Modification<'a> {
     pub if_match: Option<IfMatch>,
     /// The type's own part of the change, applied after the common fields; it runs again
     /// when a concurrent writer forces a retry, so it must only depend on its input.
-    pub apply: Box<dyn FnMut(&mut Credential) -> Result<(), ApiError> + Send + 'a>,
+    pub apply: ApplyFn<'a>,
 }
 
 /// How often a change without a client-supplied version is re-applied on top of a
@@ -110,7 +115,10 @@ async fn missing(ctx: Ctx<'_>, target: &Target) -> ApiError {
     }
     let what = target.kind.display_name();
     ApiError::NotFound(match &target.ext_id {
-        Some(ext_id) => format!("User {} has no {what} credential with extId {ext_id}", target.user),
+        Some(ext_id) => format!(
+            "User {} has no {what} credential with extId {ext_id}",
+            target.user
+        ),
         None => format!("User {} has no {what} credential", target.user),
     })
 }
@@ -121,7 +129,9 @@ pub async fn load_user(ctx: Ctx<'_>, client: &ExtId, user: &ExtId) -> Result<Use
         return Ok(found);
     }
     if ctx.store.find_client(client.as_str()).await?.is_none() {
-        return Err(ApiError::NotFound(format!("Client with extId {client} does not exist")));
+        return Err(ApiError::NotFound(format!(
+            "Client with extId {client} does not exist"
+        )));
     }
     Err(ApiError::NotFound(format!(
         "A user with extId {user} doesn't exist on client {client}"
@@ -137,14 +147,24 @@ pub async fn policy_for(
     ext_id: Option<&ExtId>,
 ) -> Result<Policy, ApiError> {
     let found = match ext_id {
-        Some(ext_id) => ctx.store.find_policy(client.as_str(), ext_id.as_str()).await?,
-        None => ctx.store.default_policy(client.as_str(), policy_type).await?,
+        Some(ext_id) => {
+            ctx.store
+                .find_policy(client.as_str(), ext_id.as_str())
+                .await?
+        }
+        None => {
+            ctx.store
+                .default_policy(client.as_str(), policy_type)
+                .await?
+        }
     };
     let policy = found.ok_or_else(|| {
         ApiError::unprocessable(
             codes::MISSING_REFERENCE,
             match ext_id {
-                Some(ext_id) => format!("Policy with extId {ext_id} does not exist in client {client}"),
+                Some(ext_id) => {
+                    format!("Policy with extId {ext_id} does not exist in client {client}")
+                }
                 None => format!("Client {client} has no default {}", policy_type.as_str()),
             },
         )
@@ -173,7 +193,9 @@ pub async fn policy_change(
     match change {
         Change::Keep => Ok(None),
         Change::Clear => policy_for(ctx, client, policy_type, None).await.map(Some),
-        Change::Set(ext_id) => policy_for(ctx, client, policy_type, Some(&ext_id)).await.map(Some),
+        Change::Set(ext_id) => policy_for(ctx, client, policy_type, Some(&ext_id))
+            .await
+            .map(Some),
     }
 }
 
@@ -221,7 +243,12 @@ pub fn new_credential(
     })
 }
 
-fn history_entry(ctx: Ctx<'_>, c: &Credential, action: Action, changes: Vec<history::FieldChange>) -> HistoryEntry {
+fn history_entry(
+    ctx: Ctx<'_>,
+    c: &Credential,
+    action: Action,
+    changes: Vec<history::FieldChange>,
+) -> HistoryEntry {
     HistoryEntry {
         id: uuid::Uuid::new_v4().to_string(),
         credential_id: c.id.clone(),
@@ -267,20 +294,29 @@ async fn duplicate(ctx: Ctx<'_>, client: &ExtId, c: &Credential) -> ApiError {
                 CredentialType::Ticket => codes::TICKET_EXISTS,
                 _ => codes::MOBILE_SIGNATURE_EXISTS,
             };
-            return ApiError::Conflict(code, format!("User {user} already has a {} credential", kind.display_name()));
+            return ApiError::Conflict(
+                code,
+                format!(
+                    "User {user} already has a {} credential",
+                    kind.display_name()
+                ),
+            );
         }
     }
     ApiError::Conflict(
         codes::DUPLICATE_VALUE,
-        format!("User {user} already has a credential with extId {}", c.ext_id),
+        format!(
+            "User {user} already has a credential with extId {}",
+            c.ext_id
+        ),
     )
 }
 
 fn check_if_match(common: &CommonPatch, if_match: Option<IfMatch>) -> Result<(), ApiError> {
     match (common.version, if_match) {
-        (Some(body), Some(IfMatch::Version(header))) if body != header => Err(ApiError::invalid(format!(
-            "Body version {body} and If-Match version {header} disagree"
-        ))),
+        (Some(body), Some(IfMatch::Version(header))) if body != header => Err(ApiError::invalid(
+            format!("Body version {body} and If-Match version {header} disagree"),
+        )),
         _ => Ok(()),
     }
 }
@@ -289,7 +325,11 @@ fn check_if_match(common: &CommonPatch, if_match: Option<IfMatch>) -> Result<(),
 /// check. Without a client-supplied version, a lost race re-reads and re-applies the
 /// change (so no concurrent change is overwritten); with one, it is 409 (body) or 412
 /// (`If-Match`). A change that changes nothing writes nothing.
-pub async fn modify(ctx: Ctx<'_>, target: &Target, mut m: Modification<'_>) -> Result<Credential, ApiError> {
+pub async fn modify(
+    ctx: Ctx<'_>,
+    target: &Target,
+    mut m: Modification<'_>,
+) -> Result<Credential, ApiError> {
     check_if_match(&m.common, m.if_match)?;
     let actor = match m.access {
         Access::Admin => Actor::Admin,
@@ -321,7 +361,11 @@ pub async fn modify(ctx: Ctx<'_>, target: &Target, mut m: Modification<'_>) -> R
         }
 
         let mut next = current.clone();
-        if let Some(change) = m.common.state.and_then(|to| state::transition(current.state, to, actor)) {
+        if let Some(change) = m
+            .common
+            .state
+            .and_then(|to| state::transition(current.state, to, actor))
+        {
             next.state = change.state;
             next.state_change_reason = Some(change.reason);
             next.state_change_detail = None;
@@ -343,7 +387,11 @@ pub async fn modify(ctx: Ctx<'_>, target: &Target, mut m: Modification<'_>) -> R
         next.version = current.version + 1;
         next.last_modified = time::now();
         let entry = history_entry(ctx, &next, m.action, changes);
-        if ctx.store.update_credential(&next, current.version, &entry).await? {
+        if ctx
+            .store
+            .update_credential(&next, current.version, &entry)
+            .await?
+        {
             return Ok(next);
         }
         // Lost the race: the next round re-reads and answers 404, 409/412, or re-applies.
@@ -354,7 +402,11 @@ pub async fn modify(ctx: Ctx<'_>, target: &Target, mut m: Modification<'_>) -> R
 }
 
 /// Deletes a credential (checking `If-Match` when given) with a `delete` history row.
-pub async fn delete(ctx: Ctx<'_>, target: &Target, if_match: Option<IfMatch>) -> Result<(), ApiError> {
+pub async fn delete(
+    ctx: Ctx<'_>,
+    target: &Target,
+    if_match: Option<IfMatch>,
+) -> Result<(), ApiError> {
     for _ in 0..MAX_ATTEMPTS {
         let current = load(ctx, target).await?;
         if let Some(IfMatch::Version(version)) = if_match
@@ -370,7 +422,11 @@ pub async fn delete(ctx: Ctx<'_>, target: &Target, if_match: Option<IfMatch>) ->
         gone.last_modified = time::now();
         gone.version = current.version + 1;
         let entry = history_entry(ctx, &gone, Action::Delete, changes);
-        if ctx.store.delete_credential(&current, current.version, &entry).await? {
+        if ctx
+            .store
+            .delete_credential(&current, current.version, &entry)
+            .await?
+        {
             return Ok(());
         }
     }

@@ -11,11 +11,11 @@ use crate::domain::directory::{Client, Policy, User, UserState};
 use crate::domain::history::HistoryEntry;
 use crate::domain::password::PasswordRules;
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
+use crate::domain::phone::E164;
 use crate::domain::policy::{Parameters, PolicyType, parameters_from_json};
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::store::{Page, StoreError};
-use crate::domain::phone::E164;
 
 const USER_VIEW: Rule = Rule::or_self(&[P::UserView], SelfAdmin::Allowed);
 const USER_CREATE: Rule = Rule::admin(&[P::UserCreate]);
@@ -33,7 +33,9 @@ pub const MAX_PAGE: i64 = 1000;
 
 fn duplicate(what: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
     move |error| match error {
-        StoreError::UniqueViolation(_) => ApiError::Conflict(codes::DUPLICATE_VALUE, format!("{what} exists already")),
+        StoreError::UniqueViolation(_) => {
+            ApiError::Conflict(codes::DUPLICATE_VALUE, format!("{what} exists already"))
+        }
         other => other.into(),
     }
 }
@@ -50,7 +52,9 @@ pub async fn create_client(ctx: Ctx<'_>, body: Value) -> Result<Client, ApiError
     doc.finish(&[])?;
     let ext_id = ext_id.unwrap_or_else(ExtId::generate);
     if ext_id.as_str() == "clients" {
-        return Err(ApiError::invalid("Field 'extId' must not be 'clients' (a reserved path)"));
+        return Err(ApiError::invalid(
+            "Field 'extId' must not be 'clients' (a reserved path)",
+        ));
     }
     let now = time::now();
     let client = Client {
@@ -98,7 +102,9 @@ pub async fn delete_client(ctx: Ctx<'_>, client: ExtId) -> Result<(), ApiError> 
     if ctx.store.delete_client(client.as_str()).await? {
         Ok(())
     } else {
-        Err(ApiError::NotFound(format!("Client with extId {client} does not exist")))
+        Err(ApiError::NotFound(format!(
+            "Client with extId {client} does not exist"
+        )))
     }
 }
 
@@ -145,24 +151,39 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
         }
     };
     let mut profile = Map::new();
-    if let Some(name) = string_object(&mut doc, "name", &["title", "firstName", "familyName"], |_, _| Ok(())) {
+    if let Some(name) = string_object(
+        &mut doc,
+        "name",
+        &["title", "firstName", "familyName"],
+        |_, _| Ok(()),
+    ) {
         profile.insert("name".into(), Value::Object(name));
     }
     let phone_fields = ["mobile", "telephone", "telefax"];
-    if let Some(contacts) = string_object(&mut doc, "contacts", &["email", "mobile", "telephone", "telefax"], |field, text| {
-        if phone_fields.contains(&field) {
-            E164::parse(text).map(|_| ()).map_err(|_| "must be a phone number in E.164 format".to_owned())
-        } else if !text.contains('@') {
-            Err("must be an email address".into())
-        } else {
-            Ok(())
-        }
-    }) {
+    if let Some(contacts) = string_object(
+        &mut doc,
+        "contacts",
+        &["email", "mobile", "telephone", "telefax"],
+        |field, text| {
+            if phone_fields.contains(&field) {
+                E164::parse(text)
+                    .map(|_| ())
+                    .map_err(|_| "must be a phone number in E.164 format".to_owned())
+            } else if !text.contains('@') {
+                Err("must be an email address".into())
+            } else {
+                Ok(())
+            }
+        },
+    ) {
         profile.insert("contacts".into(), Value::Object(contacts));
     }
     if let Some(language) = doc.text("languageCode", 8) {
         if ["EN", "DE", "FR", "IT"].contains(&language.to_uppercase().as_str()) {
-            profile.insert("languageCode".into(), Value::String(language.to_uppercase()));
+            profile.insert(
+                "languageCode".into(),
+                Value::String(language.to_uppercase()),
+            );
         } else {
             doc.problem("languageCode", "must be one of [EN, DE, FR, IT]");
         }
@@ -198,12 +219,14 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
 }
 
 pub async fn get_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<User, ApiError> {
-    ctx.caller.authorize(client.as_str(), Some(user.as_str()), USER_VIEW)?;
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), USER_VIEW)?;
     load_user(ctx, &client, &user).await
 }
 
 pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(), ApiError> {
-    ctx.caller.authorize(client.as_str(), Some(user.as_str()), USER_DELETE)?;
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), USER_DELETE)?;
     let found = load_user(ctx, &client, &user).await?;
     ctx.store.delete_user(&found.id).await?;
     Ok(())
@@ -211,7 +234,8 @@ pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(),
 
 fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
     if policy_type == PolicyType::Pwd {
-        PasswordRules::from_parameters(parameters).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
+        PasswordRules::from_parameters(parameters)
+            .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
     }
     Ok(())
 }
@@ -237,13 +261,17 @@ pub async fn create_policy(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<P
     let parsed_type = policy_type.as_deref().and_then(PolicyType::parse);
     if parsed_type.is_none() {
         let names: Vec<_> = PolicyType::ALL.iter().map(|t| t.as_str()).collect();
-        doc.problem("policyType", &format!("is required, one of [{}]", names.join(", ")));
+        doc.problem(
+            "policyType",
+            &format!("is required, one of [{}]", names.join(", ")),
+        );
     }
     let default_policy = doc.boolean("defaultPolicy").unwrap_or(false);
     let description = doc.clearable_text("description", MAX_TEXT_LEN).set();
     let parameters = read_parameters(&mut doc).unwrap_or_default();
     doc.finish(&[])?;
-    let policy_type = parsed_type.ok_or_else(|| ApiError::invalid("Field 'policyType' is required"))?;
+    let policy_type =
+        parsed_type.ok_or_else(|| ApiError::invalid("Field 'policyType' is required"))?;
     check_parameters(policy_type, &parameters)?;
     let owner = ctx
         .store
@@ -277,7 +305,11 @@ async fn load_policy(ctx: Ctx<'_>, client: &ExtId, policy: &ExtId) -> Result<Pol
     ctx.store
         .find_policy(client.as_str(), policy.as_str())
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Policy with extId {policy} does not exist in client {client}")))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "Policy with extId {policy} does not exist in client {client}"
+            ))
+        })
 }
 
 pub async fn get_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId) -> Result<Policy, ApiError> {
@@ -292,7 +324,12 @@ pub async fn list_policies(ctx: Ctx<'_>, client: ExtId) -> Result<Vec<Policy>, A
 
 /// PATCH a policy: `name`, `description`, `defaultPolicy`, `parameters` (replaced whole),
 /// with `version` for optimistic locking.
-pub async fn patch_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId, body: Value) -> Result<Policy, ApiError> {
+pub async fn patch_policy(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    policy: ExtId,
+    body: Value,
+) -> Result<Policy, ApiError> {
     ctx.caller.authorize(client.as_str(), None, POLICY_MODIFY)?;
     let mut doc = PatchDocument::new(body)?;
     let name = doc.text("name", 255);
@@ -300,7 +337,13 @@ pub async fn patch_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId, body: Valu
     let default_policy = doc.boolean("defaultPolicy");
     let parameters = read_parameters(&mut doc);
     let version = doc.version();
-    doc.finish(&["extId", "clientExtId", "policyType", "created", "lastModified"])?;
+    doc.finish(&[
+        "extId",
+        "clientExtId",
+        "policyType",
+        "created",
+        "lastModified",
+    ])?;
     let current = load_policy(ctx, &client, &policy).await?;
     if let Some(version) = version.filter(|v| *v != current.version) {
         return Err(ApiError::VersionConflict(format!(
@@ -332,7 +375,9 @@ pub async fn patch_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId, body: Valu
     if ctx.store.update_policy(&next, current.version).await? {
         Ok(next)
     } else {
-        Err(ApiError::VersionConflict("The policy was modified concurrently; retry".into()))
+        Err(ApiError::VersionConflict(
+            "The policy was modified concurrently; retry".into(),
+        ))
     }
 }
 
@@ -350,27 +395,44 @@ pub async fn delete_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId) -> Result
 }
 
 /// GET .../users/{userExtId}/credentials: every credential of the user.
-pub async fn list_credentials(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(Vec<Credential>, Access), ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), CREDENTIALS_VIEW)?;
+pub async fn list_credentials(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+) -> Result<(Vec<Credential>, Access), ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), CREDENTIALS_VIEW)?;
     load_user(ctx, &client, &user).await?;
     let page = Page {
         limit: MAX_PAGE,
         after: None,
     };
-    let items = ctx.store.list_credentials(client.as_str(), user.as_str(), None, &page).await?;
+    let items = ctx
+        .store
+        .list_credentials(client.as_str(), user.as_str(), None, &page)
+        .await?;
     Ok((items, access))
 }
 
 /// GET .../credentials/{extId}/history: the audit trail of one credential, oldest first.
-pub async fn history(ctx: Ctx<'_>, client: ExtId, user: ExtId, ext_id: ExtId) -> Result<Vec<HistoryEntry>, ApiError> {
-    ctx.caller.authorize(client.as_str(), Some(user.as_str()), HISTORY_VIEW)?;
+pub async fn history(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    ext_id: ExtId,
+) -> Result<Vec<HistoryEntry>, ApiError> {
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), HISTORY_VIEW)?;
     let found = ctx
         .store
         .find_credential_by_ext_id(client.as_str(), user.as_str(), ext_id.as_str())
         .await?;
     let Some(found) = found else {
         load_user(ctx, &client, &user).await?;
-        return Err(ApiError::NotFound(format!("User {user} has no credential with extId {ext_id}")));
+        return Err(ApiError::NotFound(format!(
+            "User {user} has no credential with extId {ext_id}"
+        )));
     };
     Ok(ctx.store.credential_history(&found.id).await?)
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::Ctx;
 use super::credential::{self, CommonPatch, IfMatch, Modification, Outcome, Target};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
+use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, PasswordAttributes};
 use crate::domain::history::Action;
 use crate::domain::password::{self, PasswordRules};
@@ -12,14 +13,16 @@ use crate::domain::patch::{PatchDocument, ReadOnlyEcho};
 use crate::domain::policy::PolicyType;
 use crate::domain::state::{CredentialState, StateChangeReason};
 use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
-use crate::domain::ExtId;
 use crate::error::{ApiError, codes};
 
 pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate, P::CredentialChangeState]);
 pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
 pub const MODIFY: Rule = Rule::admin(&[P::CredentialView, P::CredentialModify]);
 pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
-pub const RESET: Rule = Rule::or_self(&[P::CredentialView, P::CredentialModify], SelfAdmin::WithXToken);
+pub const RESET: Rule = Rule::or_self(
+    &[P::CredentialView, P::CredentialModify],
+    SelfAdmin::WithXToken,
+);
 
 /// Response fields a PATCH body may echo back unchanged.
 const READ_ONLY: &[&str] = &["resetCount", "password"];
@@ -44,13 +47,21 @@ async fn hash(password: String) -> Result<String, ApiError> {
 }
 
 fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {
-    PasswordRules::from_parameters(&policy.parameters).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
+    PasswordRules::from_parameters(&policy.parameters)
+        .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
 /// POST: with a password, checks it against the policy and stores its hash; without one,
 /// a policy with `resetCodeEnabled` makes the server generate it and show it once.
-pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+pub async fn create(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
     let mut doc = PatchDocument::new(body)?;
     let ext_id = doc.ext_id("extId", false);
     let policy_ext_id = doc.ext_id("policyExtId", false);
@@ -59,24 +70,43 @@ pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Re
     doc.finish(&[])?;
 
     let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy = credential::policy_for(ctx, &client, PolicyType::Pwd, policy_ext_id.set().as_ref()).await?;
+    let policy =
+        credential::policy_for(ctx, &client, PolicyType::Pwd, policy_ext_id.set().as_ref()).await?;
     let rules = rules(&policy)?;
     let (plain, secret) = match given {
         Some(plain) => (plain, None),
         None if rules.reset_code_enabled => {
             let generated = rules.generate(&owner.login_id).ok_or_else(|| {
-                ApiError::unprocessable(codes::INVALID_CONFIG, "The password policy cannot be satisfied")
+                ApiError::unprocessable(
+                    codes::INVALID_CONFIG,
+                    "The password policy cannot be satisfied",
+                )
             })?;
-            (generated.clone(), Some(OneTimeSecret::PasswordFragment(generated)))
+            (
+                generated.clone(),
+                Some(OneTimeSecret::PasswordFragment(generated)),
+            )
         }
-        None => return Err(ApiError::invalid("Field 'password' is required by this policy")),
+        None => {
+            return Err(ApiError::invalid(
+                "Field 'password' is required by this policy",
+            ));
+        }
     };
     let violations = rules.violations(&plain, &owner.login_id);
     if !violations.is_empty() {
         return Err(ApiError::Unprocessable(violations));
     }
-    let attributes = Attributes::Password(PasswordAttributes { hash: hash(plain).await? });
-    let new = credential::new_credential(&owner, ext_id.set(), &policy, state.unwrap_or(CredentialState::Initial), attributes)?;
+    let attributes = Attributes::Password(PasswordAttributes {
+        hash: hash(plain).await?,
+    });
+    let new = credential::new_credential(
+        &owner,
+        ext_id.set(),
+        &policy,
+        state.unwrap_or(CredentialState::Initial),
+        attributes,
+    )?;
     credential::create(ctx, &client, &new).await?;
     Ok(Outcome {
         credential: new,
@@ -86,7 +116,9 @@ pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Re
 }
 
 pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), VIEW)?;
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
     let found = credential::load(ctx, &target(client, user)).await?;
     Ok(Outcome {
         credential: found,
@@ -103,7 +135,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
@@ -123,29 +157,50 @@ pub async fn patch(
     })
 }
 
-pub async fn delete(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<(), ApiError> {
-    ctx.caller.authorize(client.as_str(), Some(user.as_str()), DELETE)?;
+pub async fn delete(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<(), ApiError> {
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
     credential::delete(ctx, &target(client, user), if_match).await
 }
 
 /// POST .../password/reset: state `initial`, `resetCount` + 1, login counters from zero;
 /// with a reset-code policy a new password is generated and shown once.
-pub async fn reset(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), RESET)?;
+pub async fn reset(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), RESET)?;
     let target = target(client, user);
     let current = credential::load(ctx, &target).await?;
     let policy_ext_id = current
         .policy
         .as_ref()
         .and_then(|p| ExtId::parse(&p.ext_id).ok());
-    let policy = credential::policy_for(ctx, &target.client, PolicyType::Pwd, policy_ext_id.as_ref()).await?;
+    let policy =
+        credential::policy_for(ctx, &target.client, PolicyType::Pwd, policy_ext_id.as_ref())
+            .await?;
     let rules = rules(&policy)?;
     let owner = credential::load_user(ctx, &target.client, &target.user).await?;
     let (new_hash, secret) = if rules.reset_code_enabled {
-        let generated = rules
-            .generate(&owner.login_id)
-            .ok_or_else(|| ApiError::unprocessable(codes::INVALID_CONFIG, "The password policy cannot be satisfied"))?;
-        (Some(hash(generated.clone()).await?), Some(OneTimeSecret::PasswordFragment(generated)))
+        let generated = rules.generate(&owner.login_id).ok_or_else(|| {
+            ApiError::unprocessable(
+                codes::INVALID_CONFIG,
+                "The password policy cannot be satisfied",
+            )
+        })?;
+        (
+            Some(hash(generated.clone()).await?),
+            Some(OneTimeSecret::PasswordFragment(generated)),
+        )
     } else {
         (None, None)
     };

@@ -21,7 +21,13 @@ pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify, P::CredentialView]);
 pub const DELETE: Rule = Rule::admin(&[P::CredentialDelete]);
 
 /// Response fields a PATCH body may echo back unchanged.
-const READ_ONLY: &[&str] = &["ticket", "failureCount", "successCount", "resetCount", "context"];
+const READ_ONLY: &[&str] = &[
+    "ticket",
+    "failureCount",
+    "successCount",
+    "resetCount",
+    "context",
+];
 
 fn target(client: ExtId, user: ExtId) -> Target {
     Target {
@@ -33,8 +39,15 @@ fn target(client: ExtId, user: ExtId) -> Target {
 }
 
 /// POST: a new ticket with a fresh value, valid for the policy's lifetime.
-pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+pub async fn create(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
     let mut doc = PatchDocument::new(body)?;
     let ext_id = doc.ext_id("extId", false).set();
     let policy_ext_id = doc.ext_id("policyExtId", false).set();
@@ -44,14 +57,21 @@ pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Re
     doc.finish(&[])?;
 
     let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy = credential::policy_for(ctx, &client, PolicyType::Ticket, policy_ext_id.as_ref()).await?;
+    let policy =
+        credential::policy_for(ctx, &client, PolicyType::Ticket, policy_ext_id.as_ref()).await?;
     let value = ticket::generate_value();
     let attributes = Attributes::Ticket(TicketAttributes {
         hash: ticket::digest(&value),
         identification,
         context,
     });
-    let new = credential::new_credential(&owner, ext_id, &policy, state.unwrap_or(CredentialState::Active), attributes)?;
+    let new = credential::new_credential(
+        &owner,
+        ext_id,
+        &policy,
+        state.unwrap_or(CredentialState::Active),
+        attributes,
+    )?;
     credential::create(ctx, &client, &new).await?;
     Ok(Outcome {
         credential: new,
@@ -61,7 +81,9 @@ pub async fn create(ctx: Ctx<'_>, client: ExtId, user: ExtId, body: Value) -> Re
 }
 
 pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), VIEW)?;
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
     let found = credential::load(ctx, &target(client, user)).await?;
     Ok(Outcome {
         credential: found,
@@ -79,13 +101,17 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let policy_change = doc.ext_id("policyExtId", true);
     let identification = doc.clearable_text("identification", MAX_TEXT_LEN);
     let validity = doc
-        .object("validity", |v| (v.timestamp("from", false), v.timestamp("to", true)))
+        .object("validity", |v| {
+            (v.timestamp("from", false), v.timestamp("to", true))
+        })
         .unwrap_or((Change::Keep, Change::Keep));
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
     let policy = credential::policy_change(ctx, &client, PolicyType::Ticket, policy_change)
@@ -137,19 +163,41 @@ pub async fn patch(
     })
 }
 
-pub async fn delete(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<(), ApiError> {
-    ctx.caller.authorize(client.as_str(), Some(user.as_str()), DELETE)?;
+pub async fn delete(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<(), ApiError> {
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
     credential::delete(ctx, &target(client, user), if_match).await
 }
 
 /// POST .../ticket/reset: a new value (shown once), `resetCount` + 1, the use counters
 /// from zero and a fresh validity period from the policy.
-pub async fn reset(ctx: Ctx<'_>, client: ExtId, user: ExtId, if_match: Option<IfMatch>) -> Result<Outcome, ApiError> {
-    let access = ctx.caller.authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+pub async fn reset(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
     let target = target(client, user);
     let current = credential::load(ctx, &target).await?;
-    let policy_ext_id = current.policy.as_ref().and_then(|p| ExtId::parse(&p.ext_id).ok());
-    let policy = credential::policy_for(ctx, &target.client, PolicyType::Ticket, policy_ext_id.as_ref()).await?;
+    let policy_ext_id = current
+        .policy
+        .as_ref()
+        .and_then(|p| ExtId::parse(&p.ext_id).ok());
+    let policy = credential::policy_for(
+        ctx,
+        &target.client,
+        PolicyType::Ticket,
+        policy_ext_id.as_ref(),
+    )
+    .await?;
     let lifetime = policy
         .parameters
         .credential_lifetime(CredentialType::Ticket)

@@ -100,7 +100,10 @@ pub struct Page {
 }
 
 impl Store {
-    pub async fn find_credential(&self, key: CredentialKey<'_>) -> Result<Option<Credential>, StoreError> {
+    pub async fn find_credential(
+        &self,
+        key: CredentialKey<'_>,
+    ) -> Result<Option<Credential>, StoreError> {
         const BY_TYPE: &str = concat!(
             select_credential!(),
             "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
@@ -163,7 +166,11 @@ impl Store {
         );
         let (has_after, after_created, after_ext_id) = match &page.after {
             Some((created, ext_id)) => (1_i64, *created, ext_id.clone()),
-            None => (0, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, String::new()),
+            None => (
+                0,
+                chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                String::new(),
+            ),
         };
         let rows: Vec<CredentialRow> = on_pool!(self, pool => sqlx::query_as(SQL)
             .bind(client)
@@ -179,7 +186,11 @@ impl Store {
     }
 
     /// Inserts a new credential and its `create` history row in one transaction.
-    pub async fn insert_credential(&self, c: &Credential, history: &HistoryEntry) -> Result<(), StoreError> {
+    pub async fn insert_credential(
+        &self,
+        c: &Credential,
+        history: &HistoryEntry,
+    ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, type, policy_id, \
              state, state_change_reason, state_change_detail, modification_comment, version, created, \
              last_modified, validity_from, validity_to, success_count, failure_count, last_success, \
@@ -231,8 +242,12 @@ impl Store {
     ) -> Result<bool, StoreError> {
         retry_serialization(|| async {
             match self {
-                Store::Postgres(pool) => super::postgres::update_credential(pool, new, expected_version, history).await,
-                Store::Sqlite(pool) => super::sqlite::update_credential(pool, new, expected_version, history).await,
+                Store::Postgres(pool) => {
+                    super::postgres::update_credential(pool, new, expected_version, history).await
+                }
+                Store::Sqlite(pool) => {
+                    super::sqlite::update_credential(pool, new, expected_version, history).await
+                }
             }
         })
         .await
@@ -267,7 +282,10 @@ impl Store {
     }
 
     /// The history of one credential, oldest first.
-    pub async fn credential_history(&self, credential_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub async fn credential_history(
+        &self,
+        credential_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         const SQL: &str = "SELECT id, credential_id, user_id, version, at, actor, action, changes \
              FROM credential_history WHERE credential_id = $1 ORDER BY version, at";
         let rows: Vec<HistoryRow> = on_pool!(self, pool => sqlx::query_as(SQL)

@@ -23,8 +23,7 @@ const INSERT_POLICY: &str = "INSERT INTO policies (id, client_id, ext_id, name, 
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Unsets the other default policies of a type when one becomes the default.
-const CLEAR_DEFAULT: &str =
-    "UPDATE policies SET default_policy = FALSE WHERE client_id = $1 AND policy_type = $2 AND id <> $3";
+const CLEAR_DEFAULT: &str = "UPDATE policies SET default_policy = FALSE WHERE client_id = $1 AND policy_type = $2 AND id <> $3";
 
 /// A policy to insert (a new one, or a default one created with its client).
 pub type NewPolicy = Policy;
@@ -49,7 +48,11 @@ macro_rules! bind_policy {
 
 impl Store {
     /// Inserts a client and its default policies in one transaction.
-    pub async fn insert_client(&self, client: &Client, policies: &[NewPolicy]) -> Result<(), StoreError> {
+    pub async fn insert_client(
+        &self,
+        client: &Client,
+        policies: &[NewPolicy],
+    ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO clients (id, ext_id, name, version, created, last_modified) \
              VALUES ($1, $2, $3, $4, $5, $6)";
         retry_serialization(|| async {
@@ -75,8 +78,7 @@ impl Store {
     }
 
     pub async fn find_client(&self, ext_id: &str) -> Result<Option<Client>, StoreError> {
-        const SQL: &str =
-            "SELECT id, ext_id, name, version, created, last_modified FROM clients WHERE ext_id = $1";
+        const SQL: &str = "SELECT id, ext_id, name, version, created, last_modified FROM clients WHERE ext_id = $1";
         let row: Option<ClientRow> =
             on_pool!(self, pool => sqlx::query_as(SQL).bind(ext_id).fetch_optional(pool).await?);
         row.map(Client::try_from).transpose()
@@ -146,15 +148,22 @@ impl Store {
         .await
     }
 
-    pub async fn find_policy(&self, client: &str, ext_id: &str) -> Result<Option<Policy>, StoreError> {
+    pub async fn find_policy(
+        &self,
+        client: &str,
+        ext_id: &str,
+    ) -> Result<Option<Policy>, StoreError> {
         const SQL: &str = concat!(select_policy!(), "WHERE cl.ext_id = $1 AND p.ext_id = $2");
-        let row: Option<PolicyRow> =
-            on_pool!(self, pool => sqlx::query_as(SQL).bind(client).bind(ext_id).fetch_optional(pool).await?);
+        let row: Option<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL).bind(client).bind(ext_id).fetch_optional(pool).await?);
         row.map(Policy::try_from).transpose()
     }
 
     /// The client's default policy of a type, if it has one.
-    pub async fn default_policy(&self, client: &str, policy_type: PolicyType) -> Result<Option<Policy>, StoreError> {
+    pub async fn default_policy(
+        &self,
+        client: &str,
+        policy_type: PolicyType,
+    ) -> Result<Option<Policy>, StoreError> {
         const SQL: &str = concat!(
             select_policy!(),
             "WHERE cl.ext_id = $1 AND p.policy_type = $2 AND p.default_policy = TRUE \
@@ -169,13 +178,21 @@ impl Store {
     }
 
     pub async fn list_policies(&self, client: &str) -> Result<Vec<Policy>, StoreError> {
-        const SQL: &str = concat!(select_policy!(), "WHERE cl.ext_id = $1 ORDER BY p.created, p.ext_id");
-        let rows: Vec<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL).bind(client).fetch_all(pool).await?);
+        const SQL: &str = concat!(
+            select_policy!(),
+            "WHERE cl.ext_id = $1 ORDER BY p.created, p.ext_id"
+        );
+        let rows: Vec<PolicyRow> =
+            on_pool!(self, pool => sqlx::query_as(SQL).bind(client).fetch_all(pool).await?);
         rows.into_iter().map(Policy::try_from).collect()
     }
 
     /// Writes a changed policy if it is still at `expected_version`.
-    pub async fn update_policy(&self, policy: &Policy, expected_version: i32) -> Result<bool, StoreError> {
+    pub async fn update_policy(
+        &self,
+        policy: &Policy,
+        expected_version: i32,
+    ) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE policies SET name = $3, description = $4, default_policy = $5, \
              parameters = $6, version = version + 1, last_modified = $7 WHERE id = $1 AND version = $2";
         let parameters = serde_json::to_string(&policy.parameters).unwrap_or_else(|_| "{}".into());

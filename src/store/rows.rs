@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::domain::credential::{Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity};
+use crate::domain::credential::{
+    Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity,
+};
 use crate::domain::directory::{Client, Policy, User, UserState};
 use crate::domain::history::{Action, FieldChange, HistoryEntry};
 use crate::domain::policy::{Parameters, PolicyType};
@@ -49,18 +51,24 @@ impl TryFrom<CredentialRow> for Credential {
     type Error = StoreError;
 
     fn try_from(row: CredentialRow) -> Result<Self, StoreError> {
-        let kind = CredentialType::parse(&row.kind).ok_or_else(|| corrupt("credential type", &row.kind))?;
-        let state = CredentialState::parse(&row.state).ok_or_else(|| corrupt("credential state", &row.state))?;
+        let kind = CredentialType::parse(&row.kind)
+            .ok_or_else(|| corrupt("credential type", &row.kind))?;
+        let state = CredentialState::parse(&row.state)
+            .ok_or_else(|| corrupt("credential state", &row.state))?;
         let state_change_reason = match row.state_change_reason.as_deref() {
             None => None,
-            Some(text) => Some(StateChangeReason::parse(text).ok_or_else(|| corrupt("state change reason", text))?),
+            Some(text) => Some(
+                StateChangeReason::parse(text)
+                    .ok_or_else(|| corrupt("state change reason", text))?,
+            ),
         };
         let policy = match (row.policy_id, row.policy_ext_id) {
             (Some(id), Some(ext_id)) => Some(PolicyRef { id, ext_id }),
             _ => None,
         };
         Ok(Credential {
-            attributes: Attributes::from_json(kind, &row.attributes).map_err(StoreError::Corrupt)?,
+            attributes: Attributes::from_json(kind, &row.attributes)
+                .map_err(StoreError::Corrupt)?,
             id: row.id,
             client_id: row.client_id,
             user_id: row.user_id,
@@ -171,10 +179,11 @@ impl TryFrom<PolicyRow> for Policy {
     type Error = StoreError;
 
     fn try_from(row: PolicyRow) -> Result<Self, StoreError> {
-        let parameters: Parameters =
-            serde_json::from_str(&row.parameters).map_err(|_| corrupt("policy parameters", &row.parameters))?;
+        let parameters: Parameters = serde_json::from_str(&row.parameters)
+            .map_err(|_| corrupt("policy parameters", &row.parameters))?;
         Ok(Policy {
-            policy_type: PolicyType::parse(&row.policy_type).ok_or_else(|| corrupt("policy type", &row.policy_type))?,
+            policy_type: PolicyType::parse(&row.policy_type)
+                .ok_or_else(|| corrupt("policy type", &row.policy_type))?,
             version: int32("policy version", row.version)?,
             parameters,
             id: row.id,
@@ -206,10 +215,11 @@ impl TryFrom<HistoryRow> for HistoryEntry {
     type Error = StoreError;
 
     fn try_from(row: HistoryRow) -> Result<Self, StoreError> {
-        let changes: Vec<FieldChange> =
-            serde_json::from_str(&row.changes).map_err(|_| corrupt("history changes", &row.changes))?;
+        let changes: Vec<FieldChange> = serde_json::from_str(&row.changes)
+            .map_err(|_| corrupt("history changes", &row.changes))?;
         Ok(HistoryEntry {
-            action: Action::parse(&row.action).ok_or_else(|| corrupt("history action", &row.action))?,
+            action: Action::parse(&row.action)
+                .ok_or_else(|| corrupt("history action", &row.action))?,
             version: int32("history version", row.version)?,
             changes,
             id: row.id,

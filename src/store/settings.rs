@@ -5,8 +5,13 @@ use super::{Store, StoreError, on_pool};
 impl Store {
     /// The stored value of `key`, storing `candidate` first if there is none. Every
     /// process that races here ends up with the same value: the first insert wins.
-    pub async fn setting_or_insert(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
-        const INSERT: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    pub async fn setting_or_insert(
+        &self,
+        key: &str,
+        candidate: &str,
+    ) -> Result<String, StoreError> {
+        const INSERT: &str =
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         const SELECT: &str = "SELECT value FROM settings WHERE key = $1";
         let value: (String,) = on_pool!(self, pool => {
             sqlx::query(INSERT).bind(key).bind(candidate).execute(pool).await?;

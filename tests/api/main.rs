@@ -1,0 +1,15 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! The HTTP test suite: every test drives the real router against a fresh real database,
+//! once on SQLite and once on PostgreSQL (`DATABASE_URL` names the PostgreSQL server in
+//! which `#[sqlx::test]` creates a database per test).
+
+#[macro_use]
+mod support;
+
+mod auth;
+mod directory;
+mod errors;
+mod password;
+mod race;
+mod ticket;
