@@ -74,6 +74,42 @@ impl CommonPatch {
     }
 }
 
+/// The fields every credential create body may carry.
+#[derive(Debug)]
+pub struct CreateCommon {
+    pub ext_id: Option<ExtId>,
+    pub policy: Option<ExtId>,
+    pub state: Option<CredentialState>,
+}
+
+impl CreateCommon {
+    /// Reads `extId`, `policyExtId` and `stateName` (limited to `states`).
+    pub fn read(doc: &mut PatchDocument, states: &[CredentialState]) -> Self {
+        Self {
+            ext_id: doc.ext_id("extId", false).set(),
+            policy: doc.ext_id("policyExtId", false).set(),
+            state: doc.state(states),
+        }
+    }
+}
+
+/// GET of one credential: authorize with `rule`, then load.
+pub async fn get(
+    ctx: Ctx<'_>,
+    target: &Target,
+    rule: crate::auth::Rule,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(target.client.as_str(), Some(target.user.as_str()), rule)?;
+    let credential = load(ctx, target).await?;
+    Ok(Outcome {
+        credential,
+        access,
+        secret: None,
+    })
+}
+
 /// The result of a credential use case: the credential, the capacity the caller acted
 /// in (it decides what the response shows), and a secret to show this once.
 pub struct Outcome {
@@ -95,6 +131,20 @@ pub struct Modification<'a> {
     /// The type's own part of the change, applied after the common fields; it runs again
     /// when a concurrent writer forces a retry, so it must only depend on its input.
     pub apply: ApplyFn<'a>,
+}
+
+impl<'a> Modification<'a> {
+    /// A reset: no body (so no common fields and nothing echoed), only `apply`.
+    pub fn reset(access: Access, if_match: Option<IfMatch>, apply: ApplyFn<'a>) -> Self {
+        Self {
+            action: Action::Reset,
+            access,
+            common: CommonPatch::none(),
+            echo: ReadOnlyEcho::default(),
+            if_match,
+            apply,
+        }
+    }
 }
 
 /// How often a change without a client-supplied version is re-applied on top of a
@@ -181,6 +231,20 @@ pub async fn policy_for(
         ));
     }
     Ok(policy)
+}
+
+/// The policy a stored credential uses (its default one if it has none).
+pub async fn current_policy(
+    ctx: Ctx<'_>,
+    target: &Target,
+    policy_type: PolicyType,
+) -> Result<Policy, ApiError> {
+    let current = load(ctx, target).await?;
+    let ext_id = current
+        .policy
+        .as_ref()
+        .and_then(|p| ExtId::parse(&p.ext_id).ok());
+    policy_for(ctx, &target.client, policy_type, ext_id.as_ref()).await
 }
 
 /// Resolves a PATCH of `policyExtId`: a new policy, the default one for `null`.

@@ -3,13 +3,13 @@
 use serde_json::Value;
 
 use super::Ctx;
-use super::credential::{self, CommonPatch, IfMatch, Modification, Outcome, Target};
+use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, PasswordAttributes};
 use crate::domain::history::Action;
 use crate::domain::password::{self, PasswordRules};
-use crate::domain::patch::{PatchDocument, ReadOnlyEcho};
+use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::{CredentialState, StateChangeReason};
 use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
@@ -63,15 +63,13 @@ pub async fn create(
         .caller
         .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
     let mut doc = PatchDocument::new(body)?;
-    let ext_id = doc.ext_id("extId", false);
-    let policy_ext_id = doc.ext_id("policyExtId", false);
-    let state = doc.state(&CredentialState::ALL);
+    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let given = doc.text("password", MAX_PASSWORD_BYTES);
     doc.finish(&[])?;
 
     let owner = credential::load_user(ctx, &client, &user).await?;
     let policy =
-        credential::policy_for(ctx, &client, PolicyType::Pwd, policy_ext_id.set().as_ref()).await?;
+        credential::policy_for(ctx, &client, PolicyType::Pwd, common.policy.as_ref()).await?;
     let rules = rules(&policy)?;
     let (plain, secret) = match given {
         Some(plain) => (plain, None),
@@ -100,13 +98,8 @@ pub async fn create(
     let attributes = Attributes::Password(PasswordAttributes {
         hash: hash(plain).await?,
     });
-    let new = credential::new_credential(
-        &owner,
-        ext_id.set(),
-        &policy,
-        state.unwrap_or(CredentialState::Initial),
-        attributes,
-    )?;
+    let state = common.state.unwrap_or(CredentialState::Initial);
+    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
     credential::create(ctx, &client, &new).await?;
     Ok(Outcome {
         credential: new,
@@ -116,15 +109,7 @@ pub async fn create(
 }
 
 pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
-    let found = credential::load(ctx, &target(client, user)).await?;
-    Ok(Outcome {
-        credential: found,
-        access,
-        secret: None,
-    })
+    credential::get(ctx, &target(client, user), VIEW).await
 }
 
 /// PATCH (seed 003): `stateName`, `modificationComment`, `version`.
@@ -180,14 +165,7 @@ pub async fn reset(
         .caller
         .authorize(client.as_str(), Some(user.as_str()), RESET)?;
     let target = target(client, user);
-    let current = credential::load(ctx, &target).await?;
-    let policy_ext_id = current
-        .policy
-        .as_ref()
-        .and_then(|p| ExtId::parse(&p.ext_id).ok());
-    let policy =
-        credential::policy_for(ctx, &target.client, PolicyType::Pwd, policy_ext_id.as_ref())
-            .await?;
+    let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;
     let owner = credential::load_user(ctx, &target.client, &target.user).await?;
     let (new_hash, secret) = if rules.reset_code_enabled {
@@ -208,13 +186,10 @@ pub async fn reset(
         Access::Admin => StateChangeReason::ResetByAdmin,
         Access::SelfAdmin => StateChangeReason::Reset,
     };
-    let modification = Modification {
-        action: Action::Reset,
+    let modification = Modification::reset(
         access,
-        common: CommonPatch::none(),
-        echo: ReadOnlyEcho::default(),
         if_match,
-        apply: Box::new(move |c| {
+        Box::new(move |c| {
             c.state = CredentialState::Initial;
             c.state_change_reason = Some(reason);
             c.state_change_detail = None;
@@ -226,7 +201,7 @@ pub async fn reset(
             }
             Ok(())
         }),
-    };
+    );
     let changed = credential::modify(ctx, &target, modification).await?;
     Ok(Outcome {
         credential: changed,

@@ -4,11 +4,11 @@
 use serde_json::Value;
 
 use super::Ctx;
-use super::credential::{self, CommonPatch, IfMatch, Modification, Outcome, Target};
+use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::credential::{Attributes, CredentialType, TicketAttributes};
 use crate::domain::history::Action;
-use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
+use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
@@ -49,29 +49,22 @@ pub async fn create(
         .caller
         .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
     let mut doc = PatchDocument::new(body)?;
-    let ext_id = doc.ext_id("extId", false).set();
-    let policy_ext_id = doc.ext_id("policyExtId", false).set();
-    let state = doc.state(&CredentialState::ALL);
+    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let identification = doc.clearable_text("identification", MAX_TEXT_LEN).set();
     let context = doc.clearable_text("context", MAX_TEXT_LEN).set();
     doc.finish(&[])?;
 
     let owner = credential::load_user(ctx, &client, &user).await?;
     let policy =
-        credential::policy_for(ctx, &client, PolicyType::Ticket, policy_ext_id.as_ref()).await?;
+        credential::policy_for(ctx, &client, PolicyType::Ticket, common.policy.as_ref()).await?;
     let value = ticket::generate_value();
     let attributes = Attributes::Ticket(TicketAttributes {
         hash: ticket::digest(&value),
         identification,
         context,
     });
-    let new = credential::new_credential(
-        &owner,
-        ext_id,
-        &policy,
-        state.unwrap_or(CredentialState::Active),
-        attributes,
-    )?;
+    let state = common.state.unwrap_or(CredentialState::Active);
+    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
     credential::create(ctx, &client, &new).await?;
     Ok(Outcome {
         credential: new,
@@ -81,15 +74,7 @@ pub async fn create(
 }
 
 pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
-    let found = credential::load(ctx, &target(client, user)).await?;
-    Ok(Outcome {
-        credential: found,
-        access,
-        secret: None,
-    })
+    credential::get(ctx, &target(client, user), VIEW).await
 }
 
 /// PATCH (seed 004): state, comment, version, `policyExtId` (a `TicketPolicy` of the
@@ -186,31 +171,17 @@ pub async fn reset(
         .caller
         .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
     let target = target(client, user);
-    let current = credential::load(ctx, &target).await?;
-    let policy_ext_id = current
-        .policy
-        .as_ref()
-        .and_then(|p| ExtId::parse(&p.ext_id).ok());
-    let policy = credential::policy_for(
-        ctx,
-        &target.client,
-        PolicyType::Ticket,
-        policy_ext_id.as_ref(),
-    )
-    .await?;
+    let policy = credential::current_policy(ctx, &target, PolicyType::Ticket).await?;
     let lifetime = policy
         .parameters
         .credential_lifetime(CredentialType::Ticket)
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
     let value = ticket::generate_value();
     let digest = ticket::digest(&value);
-    let modification = Modification {
-        action: Action::Reset,
+    let modification = Modification::reset(
         access,
-        common: CommonPatch::none(),
-        echo: ReadOnlyEcho::default(),
         if_match,
-        apply: Box::new(move |c| {
+        Box::new(move |c| {
             let now = time::now();
             if let Attributes::Ticket(t) = &mut c.attributes {
                 t.hash = digest.clone();
@@ -222,7 +193,7 @@ pub async fn reset(
             c.validity.to = now.checked_add_signed(lifetime);
             Ok(())
         }),
-    };
+    );
     let changed = credential::modify(ctx, &target, modification).await?;
     Ok(Outcome {
         credential: changed,
