@@ -19,8 +19,8 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, StoreE
     Ok(pool_options(settings).connect_with(options).await?)
 }
 
-/// Pool options; connections are opened lazily so the server starts (and reports
-/// not-ready) while the database is still coming up.
+/// Pool options: a bounded pool whose acquire timeout turns a database outage into a
+/// fast 503 instead of a hanging request.
 pub fn pool_options(settings: PoolSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
