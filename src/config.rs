@@ -26,11 +26,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Run the server (the default).
-    Serve {
-        /// Do not apply database migrations at start (run `migrate` from a deploy job).
-        #[arg(long, env = "IDM_SKIP_MIGRATIONS")]
-        skip_migrations: bool,
-    },
+    Serve,
     /// Apply the database migrations and exit.
     Migrate,
     /// Print a Bearer token signed with the server's secret.
@@ -107,6 +103,9 @@ pub struct Settings {
     /// Largest request body in bytes (413 beyond).
     #[arg(long, env = "IDM_BODY_LIMIT", default_value_t = 65536, global = true)]
     pub body_limit: usize,
+    /// Do not apply database migrations when serving (run `migrate` from a deploy job).
+    #[arg(long, env = "IDM_SKIP_MIGRATIONS", global = true)]
+    pub skip_migrations: bool,
     /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
     #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -128,7 +127,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} log_format={:?}",
+             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} log_format={:?}",
             self.listen,
             redact_url(self.database_url()),
             set(&self.jwt_secret),
@@ -140,6 +139,7 @@ impl Settings {
             self.db_acquire_timeout,
             self.request_timeout,
             self.body_limit,
+            self.skip_migrations,
             self.log_format,
         )
     }

@@ -12,10 +12,8 @@ type Failure = Box<dyn std::error::Error>;
 async fn main() {
     let cli = Cli::parse();
     init_tracing(cli.settings.log_format);
-    let result = match cli.command.clone().unwrap_or(Command::Serve {
-        skip_migrations: false,
-    }) {
-        Command::Serve { skip_migrations } => serve(&cli.settings, skip_migrations).await,
+    let result = match cli.command.clone().unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.settings).await,
         Command::Migrate => migrate(&cli.settings).await,
         Command::Token(args) => token(&cli.settings, &args).await,
     };
@@ -44,10 +42,10 @@ async fn open(settings: &Settings) -> Result<Store, Failure> {
     Ok(Store::connect(settings.database_url(), pool).await?)
 }
 
-async fn serve(settings: &Settings, skip_migrations: bool) -> Result<(), Failure> {
+async fn serve(settings: &Settings) -> Result<(), Failure> {
     tracing::info!(settings = %settings.summary(), "starting idm-credentials {}", env!("CARGO_PKG_VERSION"));
     let store = open(settings).await?;
-    if !skip_migrations {
+    if !settings.skip_migrations {
         store.migrate().await?;
     }
     let state = AppState::initialize(store.clone(), settings).await?;
