@@ -5,6 +5,7 @@
 mod credentials;
 mod directory;
 mod extract;
+mod mtan;
 mod password;
 mod response;
 mod ticket;
@@ -25,7 +26,8 @@ pub fn routes() -> Router<AppState> {
         .merge(directory::routes())
         .merge(credentials::routes())
         .merge(password::routes())
-        .merge(ticket::routes());
+        .merge(ticket::routes())
+        .merge(mtan::routes());
     Router::new()
         .nest(BASE, api)
         .fallback(not_found)

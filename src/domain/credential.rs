@@ -97,12 +97,21 @@ pub struct TicketAttributes {
     pub context: Option<String>,
 }
 
+/// mTAN fields: the mobile number as the caller wrote it and in E.164 (validated by
+/// `domain::phone::E164` before it gets here).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MtanAttributes {
+    pub raw: String,
+    pub e164: String,
+}
+
 /// The fields that only one credential type has. Stored as JSON in the `attributes`
 /// column; which struct it is follows from the `type` column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attributes {
     Password(PasswordAttributes),
     Ticket(TicketAttributes),
+    Mtan(MtanAttributes),
 }
 
 impl Attributes {
@@ -110,6 +119,7 @@ impl Attributes {
         match self {
             Self::Password(_) => CredentialType::Password,
             Self::Ticket(_) => CredentialType::Ticket,
+            Self::Mtan(_) => CredentialType::Mtan,
         }
     }
 
@@ -117,6 +127,7 @@ impl Attributes {
         let value = match self {
             Self::Password(a) => serde_json::to_string(a),
             Self::Ticket(a) => serde_json::to_string(a),
+            Self::Mtan(a) => serde_json::to_string(a),
         };
         // Serializing plain structs of strings cannot fail.
         value.unwrap_or_default()
@@ -126,6 +137,7 @@ impl Attributes {
         let parsed = match kind {
             CredentialType::Password => serde_json::from_str(json).map(Self::Password),
             CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
+            CredentialType::Mtan => serde_json::from_str(json).map(Self::Mtan),
             other => {
                 return Err(format!(
                     "credential type {} is not stored here",

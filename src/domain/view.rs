@@ -67,6 +67,20 @@ pub struct CredentialView {
 pub enum TypeFields {
     Password(PasswordFields),
     Ticket(TicketFields),
+    Mtan(MtanFields),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MtanFields {
+    pub mobile_number: MobileNumberView,
+}
+
+/// `mobileNumber` on output: an object, though it is a plain string on input.
+#[derive(Serialize)]
+pub struct MobileNumberView {
+    pub raw: String,
+    pub e164: String,
 }
 
 #[derive(Serialize)]
@@ -140,6 +154,12 @@ impl CredentialView {
                 ticket_value: match &secret {
                     Some(OneTimeSecret::TicketValue(v)) => Some(v.clone()),
                     _ => None,
+                },
+            }),
+            Attributes::Mtan(m) => TypeFields::Mtan(MtanFields {
+                mobile_number: MobileNumberView {
+                    raw: m.raw.clone(),
+                    e164: m.e164.clone(),
                 },
             }),
         };

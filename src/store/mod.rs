@@ -9,6 +9,7 @@
 mod credentials;
 mod directory;
 mod error;
+mod logins;
 pub mod postgres;
 mod rows;
 mod settings;

@@ -10,6 +10,8 @@ mod support;
 mod auth;
 mod directory;
 mod errors;
+mod mtan;
+mod mtan_login;
 mod password;
 mod race;
 mod ticket;

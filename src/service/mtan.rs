@@ -1,0 +1,336 @@
+//! mTAN credentials (seed 000): several per user, addressed by extId; the mobile number
+//! is validated and normalized to E.164.
+
+mod login;
+
+pub use login::record_login;
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
+use super::directory::MAX_PAGE;
+use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
+use crate::domain::ExtId;
+use crate::domain::credential::{Attributes, Credential, CredentialType, MtanAttributes};
+use crate::domain::history::Action;
+use crate::domain::patch::PatchDocument;
+use crate::domain::phone::E164;
+use crate::domain::policy::PolicyType;
+use crate::domain::state::CredentialState;
+use crate::domain::view::COMMON_FIELDS;
+use crate::error::{ApiError, codes};
+use crate::store::Page;
+
+pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
+pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
+pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify, P::CredentialView]);
+pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
+/// Recording a login result needs what a PATCH needs (`api/update-login-info`).
+pub const LOGIN: Rule = MODIFY;
+
+/// The states seed 000 lets a PATCH set: all but `archived`.
+const PATCH_STATES: [CredentialState; 7] = [
+    CredentialState::Initial,
+    CredentialState::Active,
+    CredentialState::TmpLocked,
+    CredentialState::FailLocked,
+    CredentialState::ResetCode,
+    CredentialState::AdminChanged,
+    CredentialState::Disabled,
+];
+
+/// Longer input is no phone number; refusing it early keeps the parser's work bounded.
+const MAX_NUMBER_LEN: usize = 64;
+
+/// A page when the client asks for none (nevisIDM's `limit=0` means the same).
+pub const DEFAULT_LIMIT: i64 = 50;
+
+fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
+    Target {
+        client,
+        user,
+        kind: CredentialType::Mtan,
+        ext_id: Some(ext_id),
+    }
+}
+
+fn e164(raw: &str) -> Result<MtanAttributes, ApiError> {
+    let parsed = if raw.chars().count() > MAX_NUMBER_LEN {
+        Err("is too long".to_owned())
+    } else {
+        E164::parse(raw)
+    };
+    parsed
+        .map(|n| MtanAttributes {
+            raw: n.raw().to_owned(),
+            e164: n.e164().to_owned(),
+        })
+        .map_err(|problem| {
+            ApiError::unprocessable(
+                codes::MTAN_FORMAT_E164,
+                format!("Field 'mobileNumber' {problem}; expected E.164, e.g. +41791234567"),
+            )
+        })
+}
+
+/// What a request says about `mobileNumber`: a string on input; the object a GET
+/// returned is accepted back when it is unchanged, so a client may echo what it read.
+enum NumberInput {
+    Keep,
+    Text(String),
+    Echo(Value),
+}
+
+fn read_number(doc: &mut PatchDocument) -> NumberInput {
+    match doc.raw("mobileNumber") {
+        None => NumberInput::Keep,
+        Some(Value::String(text)) => NumberInput::Text(text),
+        Some(echo @ Value::Object(_)) => NumberInput::Echo(echo),
+        Some(Value::Null) => {
+            doc.problem("mobileNumber", "must not be null");
+            NumberInput::Keep
+        }
+        Some(_) => {
+            doc.problem("mobileNumber", "must be a string");
+            NumberInput::Keep
+        }
+    }
+}
+
+/// POST: a new mTAN for `mobileNumber`, with the given or the default `TANPolicy`.
+pub async fn create(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+    let mut doc = PatchDocument::new(body)?;
+    let common = CreateCommon::read(&mut doc, &PATCH_STATES);
+    let number = match read_number(&mut doc) {
+        NumberInput::Text(text) => Some(text),
+        NumberInput::Keep => {
+            doc.problem("mobileNumber", "is required");
+            None
+        }
+        NumberInput::Echo(_) => {
+            doc.problem("mobileNumber", "must be a string");
+            None
+        }
+    };
+    doc.finish(&[])?;
+    let attributes = e164(number.as_deref().unwrap_or_default())?;
+
+    let owner = credential::load_user(ctx, &client, &user).await?;
+    let policy =
+        credential::policy_for(ctx, &client, PolicyType::Tan, common.policy.as_ref()).await?;
+    let state = common.state.unwrap_or(CredentialState::Active);
+    let new = credential::new_credential(
+        &owner,
+        common.ext_id,
+        &policy,
+        state,
+        Attributes::Mtan(attributes),
+    )?;
+    credential::create(ctx, &client, &new).await?;
+    Ok(Outcome {
+        credential: new,
+        access,
+        secret: None,
+    })
+}
+
+pub async fn get(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    ext_id: ExtId,
+) -> Result<Outcome, ApiError> {
+    credential::get(ctx, &target(client, user, ext_id), VIEW).await
+}
+
+/// The query of a list request, as the client sent it.
+#[derive(Debug, Default)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub continuation_token: Option<String>,
+}
+
+/// One page of a user's mTANs, oldest first.
+pub struct Listing {
+    pub items: Vec<Credential>,
+    pub access: Access,
+    pub limit: i64,
+    /// Where the next page starts; `None` on the last page.
+    pub continuation_token: Option<String>,
+}
+
+/// `<created epoch millis>_<extId>` of an item, the token form nevisIDM documents.
+fn token_of(c: &Credential) -> String {
+    format!("{}_{}", c.created.timestamp_millis(), c.ext_id)
+}
+
+fn parse_token(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, String), ApiError> {
+    let malformed = || {
+        ApiError::BadRequest(format!(
+            "continuationToken {token:?} is not a token of this list"
+        ))
+    };
+    let (millis, ext_id) = token.split_once('_').ok_or_else(malformed)?;
+    let created = millis
+        .parse::<i64>()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .ok_or_else(malformed)?;
+    let ext_id = ExtId::parse(ext_id).map_err(|_| malformed())?;
+    Ok((created, ext_id.into_string()))
+}
+
+/// GET .../mtans: at most `limit` items after the continuation token.
+pub async fn list(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    query: ListQuery,
+) -> Result<Listing, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
+    let limit = match query.limit {
+        None | Some(0) => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+        Some(n) => {
+            return Err(ApiError::BadRequest(format!(
+                "limit {n} must be between 0 and {MAX_PAGE}"
+            )));
+        }
+    };
+    let after = query
+        .continuation_token
+        .as_deref()
+        .map(parse_token)
+        .transpose()?;
+    credential::load_user(ctx, &client, &user).await?;
+    // One item more than asked tells whether another page follows.
+    let page = Page {
+        limit: limit + 1,
+        after,
+    };
+    let mut items = ctx
+        .store
+        .list_credentials(
+            client.as_str(),
+            user.as_str(),
+            Some(CredentialType::Mtan),
+            &page,
+        )
+        .await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let continuation_token = if more {
+        items.last().map(token_of)
+    } else {
+        None
+    };
+    Ok(Listing {
+        items,
+        access,
+        limit,
+        continuation_token,
+    })
+}
+
+/// PATCH (seed 000): state (not `archived`), comment, version, `mobileNumber`.
+pub async fn patch(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    ext_id: ExtId,
+    body: Value,
+    if_match: Option<IfMatch>,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let mut doc = PatchDocument::new(body)?;
+    let common = CommonPatch::read(&mut doc, &PATCH_STATES);
+    let number = read_number(&mut doc);
+    let echo = doc.finish(COMMON_FIELDS)?;
+    let new_number = match &number {
+        NumberInput::Text(text) => Some(e164(text)?),
+        NumberInput::Keep | NumberInput::Echo(_) => None,
+    };
+    let modification = Modification {
+        action: Action::Patch,
+        access,
+        common,
+        echo,
+        if_match,
+        apply: Box::new(move |c| {
+            let Attributes::Mtan(stored) = &mut c.attributes else {
+                return Ok(());
+            };
+            if let Some(new) = &new_number {
+                *stored = new.clone();
+            }
+            // Checked against the row the write is based on, not an earlier read.
+            if let NumberInput::Echo(sent) = &number
+                && *sent != serde_json::json!({"raw": stored.raw, "e164": stored.e164})
+            {
+                return Err(ApiError::invalid(
+                    "Field 'mobileNumber' must be a string; the object a GET returns is \
+                     accepted only unchanged",
+                ));
+            }
+            Ok(())
+        }),
+    };
+    let changed = credential::modify(ctx, &target(client, user, ext_id), modification).await?;
+    Ok(Outcome {
+        credential: changed,
+        access,
+        secret: None,
+    })
+}
+
+pub async fn delete(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    ext_id: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<(), ApiError> {
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
+    credential::delete(ctx, &target(client, user, ext_id), if_match).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_keep_underscores_in_ext_ids() {
+        let (at, ext_id) = parse_token("1759758863000_a_b").unwrap();
+        assert_eq!(at.timestamp_millis(), 1_759_758_863_000);
+        assert_eq!(ext_id, "a_b");
+        for bad in ["", "abc", "_x", "12_", "x_y", "99999999999999999999_a"] {
+            assert!(parse_token(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_normalized_or_refused_with_the_mtan_code() {
+        let n = e164("+41 79 123 45 67").unwrap();
+        assert_eq!(
+            (n.raw.as_str(), n.e164.as_str()),
+            ("+41 79 123 45 67", "+41791234567")
+        );
+        let error = e164("079 123 45 67").unwrap_err();
+        assert_eq!(error.items()[0].code, codes::MTAN_FORMAT_E164);
+        assert!(e164(&format!("+41{}", "1".repeat(80))).is_err());
+    }
+}
