@@ -450,10 +450,13 @@ pub async fn modify(
         }
         next.version = current.version + 1;
         next.last_modified = time::now();
+        // Login statistics move without a version bump; write them only when this change
+        // sets them, so a concurrent login result is never undone.
+        let logins_changed = next.logins != current.logins;
         let entry = history_entry(ctx, &next, m.action, changes);
         if ctx
             .store
-            .update_credential(&next, current.version, &entry)
+            .update_credential(&next, current.version, &entry, logins_changed)
             .await?
         {
             return Ok(next);

@@ -21,13 +21,17 @@ macro_rules! select_credential {
 }
 
 /// The versioned write of a PATCH: the `WHERE version` makes the write its own check.
+/// Login statistics are written only when the change itself sets them (`NULL` binds keep
+/// the stored values): login results raise them without a version bump, so a snapshot of
+/// them must never be written back over a concurrent increment.
 /// Shared by both adapters; PostgreSQL wraps it in a CTE with the history insert.
 macro_rules! update_credential {
     () => {
         "UPDATE credentials SET ext_id = $3, policy_id = $4, state = $5, \
          state_change_reason = $6, state_change_detail = $7, modification_comment = $8, \
          version = version + 1, last_modified = $9, validity_from = $10, validity_to = $11, \
-         success_count = $12, failure_count = $13, last_success = $14, last_failure = $15, \
+         success_count = COALESCE($12, success_count), failure_count = COALESCE($13, failure_count), \
+         last_success = COALESCE($14, last_success), last_failure = COALESCE($15, last_failure), \
          reset_count = $16, attributes = $17 \
          WHERE id = $1 AND version = $2"
     };
@@ -40,8 +44,9 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO credential_history \
 
 /// Binds the parameters of [`update_credential!`] for `new`, expected at `expected_version`.
 macro_rules! bind_update {
-    ($query:expr, $new:expr, $expected_version:expr) => {{
+    ($query:expr, $new:expr, $expected_version:expr, $write_logins:expr) => {{
         let new: &$crate::domain::Credential = $new;
+        let logins = ($write_logins).then_some(&new.logins);
         $query
             .bind(&new.id)
             .bind(i64::from($expected_version))
@@ -54,10 +59,10 @@ macro_rules! bind_update {
             .bind(new.last_modified)
             .bind(new.validity.from)
             .bind(new.validity.to)
-            .bind(new.logins.success_count)
-            .bind(new.logins.failure_count)
-            .bind(new.logins.last_success)
-            .bind(new.logins.last_failure)
+            .bind(logins.map(|l| l.success_count))
+            .bind(logins.map(|l| l.failure_count))
+            .bind(logins.and_then(|l| l.last_success))
+            .bind(logins.and_then(|l| l.last_failure))
             .bind(i64::from(new.reset_count))
             .bind(new.attributes.to_json())
     }};
@@ -233,20 +238,36 @@ impl Store {
     }
 
     /// Writes `new` if the stored version is still `expected_version`, with its history
-    /// row, atomically. `false`: someone else changed or deleted it first.
+    /// row, atomically. `false`: someone else changed or deleted it first. The login
+    /// statistics are written only with `write_logins` (an unlock or reset sets them).
     pub async fn update_credential(
         &self,
         new: &Credential,
         expected_version: i32,
         history: &HistoryEntry,
+        write_logins: bool,
     ) -> Result<bool, StoreError> {
         retry_serialization(|| async {
             match self {
                 Store::Postgres(pool) => {
-                    super::postgres::update_credential(pool, new, expected_version, history).await
+                    super::postgres::update_credential(
+                        pool,
+                        new,
+                        expected_version,
+                        history,
+                        write_logins,
+                    )
+                    .await
                 }
                 Store::Sqlite(pool) => {
-                    super::sqlite::update_credential(pool, new, expected_version, history).await
+                    super::sqlite::update_credential(
+                        pool,
+                        new,
+                        expected_version,
+                        history,
+                        write_logins,
+                    )
+                    .await
                 }
             }
         })

@@ -38,6 +38,7 @@ pub async fn update_credential(
     new: &Credential,
     expected_version: i32,
     history: &HistoryEntry,
+    write_logins: bool,
 ) -> Result<bool, StoreError> {
     const SQL: &str = concat!(
         "WITH updated AS (",
@@ -46,7 +47,7 @@ pub async fn update_credential(
          INSERT INTO credential_history (id, credential_id, user_id, version, at, actor, action, changes) \
          SELECT $18, id, $19, $20, $21, $22, $23, $24 FROM updated"
     );
-    let query = bind_update!(sqlx::query(SQL), new, expected_version);
+    let query = bind_update!(sqlx::query(SQL), new, expected_version, write_logins);
     let written = query
         .bind(&history.id)
         .bind(&history.user_id)

@@ -50,12 +50,13 @@ pub async fn update_credential(
     new: &Credential,
     expected_version: i32,
     history: &HistoryEntry,
+    write_logins: bool,
 ) -> Result<bool, StoreError> {
     const SQL: &str = update_credential!();
     // The UPDATE is the first statement, so the transaction takes the write lock at once
     // and cannot fail later on a lock upgrade.
     let mut tx = pool.begin().await?;
-    let updated = bind_update!(sqlx::query(SQL), new, expected_version)
+    let updated = bind_update!(sqlx::query(SQL), new, expected_version, write_logins)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -111,6 +111,20 @@ both_stores! {
             (Some(20), Some(20), Some(1)));
     }
 
+    /// PATCHes racing with login results: every PATCH applies and no increment is lost
+    /// (a PATCH never writes back the counters it read).
+    async fn patches_racing_login_results_lose_nothing(app) {
+        let path = with_mtan(&app, Some("tan-no-lock")).await;
+        let root = app.root();
+        let logins = (0..20).map(|_| app.post(&path, &root, json!({"success": true})));
+        let patches = (0..10).map(|i| app.patch(&path, &root, json!({"modificationComment": format!("edit {i}")})));
+        let (logins, patches) = futures_util::future::join(join_all(logins), join_all(patches)).await;
+        assert!(logins.iter().chain(patches.iter()).all(|r| r.status == 200));
+        let body = app.get(&path, &root).await.body;
+        assert_eq!(body["successfulLoginCount"].as_i64(), Some(20), "{body}");
+        assert_eq!(body["version"].as_i64(), Some(11), "{body}");
+    }
+
     /// Concurrent failures under the default policy lock exactly once per state.
     async fn concurrent_failures_lock_once(app) {
         let path = with_mtan(&app, None).await;
