@@ -16,6 +16,7 @@ use crate::domain::directory::{Client, Policy, User};
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::service::directory as service;
+use crate::service::policies;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -205,7 +206,7 @@ async fn create_policy(
     ids: PathIds,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let policy = service::create_policy(state.ctx(&caller), ids.ext("clientExtId")?, body).await?;
+    let policy = policies::create_policy(state.ctx(&caller), ids.ext("clientExtId")?, body).await?;
     let location = format!(
         "{BASE}/{}/policies/{}",
         segment(&policy.client_ext_id),
@@ -219,7 +220,7 @@ async fn list_policies(
     caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let policies = service::list_policies(state.ctx(&caller), ids.ext("clientExtId")?).await?;
+    let policies = policies::list_policies(state.ctx(&caller), ids.ext("clientExtId")?).await?;
     Ok(Json(Items {
         items: policies.iter().map(PolicyDto::from).collect(),
     })
@@ -231,7 +232,7 @@ async fn get_policy(
     caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let policy = service::get_policy(
+    let policy = policies::get_policy(
         state.ctx(&caller),
         ids.ext("clientExtId")?,
         ids.ext("policyExtId")?,
@@ -247,7 +248,7 @@ async fn patch_policy(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let (client, policy) = (ids.ext("clientExtId")?, ids.ext("policyExtId")?);
-    let policy = service::patch_policy(state.ctx(&caller), client, policy, body).await?;
+    let policy = policies::patch_policy(state.ctx(&caller), client, policy, body).await?;
     Ok(Json(PolicyDto::from(&policy)).into_response())
 }
 
@@ -256,7 +257,7 @@ async fn delete_policy(
     caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    service::delete_policy(
+    policies::delete_policy(
         state.ctx(&caller),
         ids.ext("clientExtId")?,
         ids.ext("policyExtId")?,

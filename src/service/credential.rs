@@ -1,21 +1,22 @@
 //! The flow every credential type shares: find, create, modify (PATCH, reset), delete.
 
-use serde_json::Map;
-
 use super::Ctx;
 use crate::auth::Access;
 use crate::domain::credential::{
     Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity,
 };
 use crate::domain::directory::{Policy, User};
-use crate::domain::history::{self, Action, HistoryEntry};
-use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
+use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::PolicyType;
-use crate::domain::state::{self, Actor, CredentialState, StateChangeReason};
-use crate::domain::view::{Audience, CredentialView};
+use crate::domain::state::{CredentialState, StateChangeReason};
+use crate::domain::view::Audience;
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
-use crate::store::{CredentialKey, StoreError};
+use crate::store::CredentialKey;
+
+mod write;
+
+pub use write::{ApplyFn, Modification, create, delete, modify};
 
 /// Which credential a request is about.
 #[derive(Clone, Debug)]
@@ -117,39 +118,6 @@ pub struct Outcome {
     pub access: Access,
     pub secret: Option<crate::domain::view::OneTimeSecret>,
 }
-
-/// The type-specific part of a change; see [`Modification::apply`].
-pub type ApplyFn<'a> = Box<dyn FnMut(&mut Credential) -> Result<(), ApiError> + Send + 'a>;
-
-/// A change to an existing credential: what to check and what to do.
-pub struct Modification<'a> {
-    pub action: Action,
-    pub access: Access,
-    pub common: CommonPatch,
-    pub echo: ReadOnlyEcho,
-    pub if_match: Option<IfMatch>,
-    /// The type's own part of the change, applied after the common fields; it runs again
-    /// when a concurrent writer forces a retry, so it must only depend on its input.
-    pub apply: ApplyFn<'a>,
-}
-
-impl<'a> Modification<'a> {
-    /// A reset: no body (so no common fields and nothing echoed), only `apply`.
-    pub fn reset(access: Access, if_match: Option<IfMatch>, apply: ApplyFn<'a>) -> Self {
-        Self {
-            action: Action::Reset,
-            access,
-            common: CommonPatch::none(),
-            echo: ReadOnlyEcho::default(),
-            if_match,
-            apply,
-        }
-    }
-}
-
-/// How often a change without a client-supplied version is re-applied on top of a
-/// concurrent one before giving up.
-const MAX_ATTEMPTS: usize = 16;
 
 /// Loads the credential, or says precisely what is missing (404).
 pub async fn load(ctx: Ctx<'_>, target: &Target) -> Result<Credential, ApiError> {
@@ -305,201 +273,6 @@ pub fn new_credential(
         reset_count: 0,
         attributes,
     })
-}
-
-fn history_entry(
-    ctx: Ctx<'_>,
-    c: &Credential,
-    action: Action,
-    changes: Vec<history::FieldChange>,
-) -> HistoryEntry {
-    HistoryEntry {
-        id: uuid::Uuid::new_v4().to_string(),
-        credential_id: c.id.clone(),
-        user_id: c.user_id.clone(),
-        version: c.version,
-        at: c.last_modified,
-        actor: ctx.caller.sub.clone(),
-        action,
-        changes,
-    }
-}
-
-fn view_map(c: &Credential) -> Map<String, serde_json::Value> {
-    CredentialView::new(c, Audience::Admin, None).to_map()
-}
-
-/// Stores a new credential with its history row. A second one of a one-per-user type
-/// is `errors.<type>Exists`, a taken extId `errors.duplicateValue`.
-pub async fn create(ctx: Ctx<'_>, client: &ExtId, credential: &Credential) -> Result<(), ApiError> {
-    let changes = history::diff(&Map::new(), &view_map(credential));
-    let entry = history_entry(ctx, credential, Action::Create, changes);
-    match ctx.store.insert_credential(credential, &entry).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::UniqueViolation(_)) => Err(duplicate(ctx, client, credential).await),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// Tells which unique rule a new credential broke, by looking at what is there now.
-async fn duplicate(ctx: Ctx<'_>, client: &ExtId, c: &Credential) -> ApiError {
-    let kind = c.kind();
-    let user = c.user_ext_id.as_str();
-    if kind.one_per_user() {
-        let key = CredentialKey {
-            client: client.as_str(),
-            user,
-            kind,
-            ext_id: None,
-        };
-        if let Ok(Some(_)) = ctx.store.find_credential(key).await {
-            let code = match kind {
-                CredentialType::Password => codes::PASSWORD_EXISTS,
-                CredentialType::Ticket => codes::TICKET_EXISTS,
-                _ => codes::MOBILE_SIGNATURE_EXISTS,
-            };
-            return ApiError::Conflict(
-                code,
-                format!(
-                    "User {user} already has a {} credential",
-                    kind.display_name()
-                ),
-            );
-        }
-    }
-    ApiError::Conflict(
-        codes::DUPLICATE_VALUE,
-        format!(
-            "User {user} already has a credential with extId {}",
-            c.ext_id
-        ),
-    )
-}
-
-fn check_if_match(common: &CommonPatch, if_match: Option<IfMatch>) -> Result<(), ApiError> {
-    match (common.version, if_match) {
-        (Some(body), Some(IfMatch::Version(header))) if body != header => Err(ApiError::invalid(
-            format!("Body version {body} and If-Match version {header} disagree"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Applies a change to a credential with optimistic locking: the versioned write is the
-/// check. Without a client-supplied version, a lost race re-reads and re-applies the
-/// change (so no concurrent change is overwritten); with one, it is 409 (body) or 412
-/// (`If-Match`). A change that changes nothing writes nothing.
-pub async fn modify(
-    ctx: Ctx<'_>,
-    target: &Target,
-    mut m: Modification<'_>,
-) -> Result<Credential, ApiError> {
-    check_if_match(&m.common, m.if_match)?;
-    let actor = match m.access {
-        Access::Admin => Actor::Admin,
-        Access::SelfAdmin => Actor::SelfAdmin,
-    };
-    for _ in 0..MAX_ATTEMPTS {
-        let current = load(ctx, target).await?;
-        let before = view_map(&current);
-        m.echo.check(&before)?;
-        if current.state == CredentialState::Archived {
-            return Err(ApiError::unprocessable(
-                codes::MODIFY_READONLY,
-                "The credential is archived and can no longer be modified",
-            ));
-        }
-        if let Some(version) = m.common.version.filter(|v| *v != current.version) {
-            return Err(ApiError::VersionConflict(format!(
-                "Version {version} is outdated: the credential is at version {}",
-                current.version
-            )));
-        }
-        if let Some(IfMatch::Version(version)) = m.if_match
-            && version != current.version
-        {
-            return Err(ApiError::PreconditionFailed(format!(
-                "If-Match version {version} is outdated: the credential is at version {}",
-                current.version
-            )));
-        }
-
-        let mut next = current.clone();
-        if let Some(change) = m
-            .common
-            .state
-            .and_then(|to| state::transition(current.state, to, actor))
-        {
-            next.state = change.state;
-            next.state_change_reason = Some(change.reason);
-            next.state_change_detail = None;
-            if change.reset_failed_count {
-                next.logins.failure_count = 0;
-            }
-        }
-        match &m.common.comment {
-            Change::Keep => {}
-            Change::Clear => next.modification_comment = None,
-            Change::Set(text) => next.modification_comment = Some(text.clone()),
-        }
-        (m.apply)(&mut next)?;
-
-        let changes = history::diff(&before, &view_map(&next));
-        if changes.is_empty() {
-            return Ok(current);
-        }
-        next.version = current.version + 1;
-        next.last_modified = time::now();
-        // Login statistics move without a version bump; write them only when this change
-        // sets them, so a concurrent login result is never undone.
-        let logins_changed = next.logins != current.logins;
-        let entry = history_entry(ctx, &next, m.action, changes);
-        if ctx
-            .store
-            .update_credential(&next, current.version, &entry, logins_changed)
-            .await?
-        {
-            return Ok(next);
-        }
-        // Lost the race: the next round re-reads and answers 404, 409/412, or re-applies.
-    }
-    Err(ApiError::VersionConflict(
-        "The credential is being modified concurrently; retry the request".into(),
-    ))
-}
-
-/// Deletes a credential (checking `If-Match` when given) with a `delete` history row.
-pub async fn delete(
-    ctx: Ctx<'_>,
-    target: &Target,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let current = load(ctx, target).await?;
-        if let Some(IfMatch::Version(version)) = if_match
-            && version != current.version
-        {
-            return Err(ApiError::PreconditionFailed(format!(
-                "If-Match version {version} is outdated: the credential is at version {}",
-                current.version
-            )));
-        }
-        let changes = history::diff(&view_map(&current), &Map::new());
-        let mut gone = current.clone();
-        gone.last_modified = time::now();
-        gone.version = current.version + 1;
-        let entry = history_entry(ctx, &gone, Action::Delete, changes);
-        if ctx
-            .store
-            .delete_credential(&current, current.version, &entry)
-            .await?
-        {
-            return Ok(());
-        }
-    }
-    Err(ApiError::VersionConflict(
-        "The credential is being modified concurrently; retry the request".into(),
-    ))
 }
 
 /// The response view for the caller's capacity.

@@ -9,10 +9,9 @@ use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::credential::Credential;
 use crate::domain::directory::{Client, Policy, User, UserState};
 use crate::domain::history::HistoryEntry;
-use crate::domain::password::PasswordRules;
-use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
+use crate::domain::patch::PatchDocument;
 use crate::domain::phone::E164;
-use crate::domain::policy::{Parameters, PolicyType, parameters_from_json};
+use crate::domain::policy::{Parameters, PolicyType};
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::store::{Page, StoreError};
@@ -21,23 +20,27 @@ const USER_VIEW: Rule = Rule::or_self(&[P::UserView], SelfAdmin::Allowed);
 const USER_CREATE: Rule = Rule::admin(&[P::UserCreate]);
 const USER_DELETE: Rule = Rule::admin(&[P::UserDelete]);
 const CLIENT_VIEW: Rule = Rule::admin(&[P::ClientView]);
-const POLICY_CREATE: Rule = Rule::admin(&[P::PolicyCreate]);
-const POLICY_VIEW: Rule = Rule::admin(&[P::PolicyView]);
-const POLICY_MODIFY: Rule = Rule::admin(&[P::PolicyView, P::PolicyModify]);
-const POLICY_DELETE: Rule = Rule::admin(&[P::PolicyDelete]);
 const CREDENTIALS_VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
 const HISTORY_VIEW: Rule = Rule::admin(&[P::CredentialView]);
 
 /// The longest list one request returns.
 pub const MAX_PAGE: i64 = 1000;
 
-fn duplicate(what: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
+pub(super) fn duplicate(what: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
     move |error| match error {
         StoreError::UniqueViolation(_) => {
             ApiError::Conflict(codes::DUPLICATE_VALUE, format!("{what} exists already"))
         }
         other => other.into(),
     }
+}
+
+/// The client, or 404.
+pub(super) async fn load_client(ctx: Ctx<'_>, client: &ExtId) -> Result<Client, ApiError> {
+    ctx.store
+        .find_client(client.as_str())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Client with extId {client} does not exist")))
 }
 
 /// POST /clients `{extId?, name}`: the client and one default policy per credential type.
@@ -91,10 +94,7 @@ pub async fn create_client(ctx: Ctx<'_>, body: Value) -> Result<Client, ApiError
 
 pub async fn get_client(ctx: Ctx<'_>, client: ExtId) -> Result<Client, ApiError> {
     ctx.caller.authorize(client.as_str(), None, CLIENT_VIEW)?;
-    ctx.store
-        .find_client(client.as_str())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Client with extId {client} does not exist")))
+    load_client(ctx, &client).await
 }
 
 pub async fn delete_client(ctx: Ctx<'_>, client: ExtId) -> Result<(), ApiError> {
@@ -193,11 +193,7 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
     }
     doc.finish(&[])?;
 
-    let owner = ctx
-        .store
-        .find_client(client.as_str())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Client with extId {client} does not exist")))?;
+    let owner = load_client(ctx, &client).await?;
     let now = time::now();
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -230,168 +226,6 @@ pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(),
     let found = load_user(ctx, &client, &user).await?;
     ctx.store.delete_user(&found.id).await?;
     Ok(())
-}
-
-fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
-    if policy_type == PolicyType::Pwd {
-        PasswordRules::from_parameters(parameters)
-            .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
-    }
-    Ok(())
-}
-
-fn read_parameters(doc: &mut PatchDocument) -> Option<Parameters> {
-    let raw = doc.raw("parameters")?;
-    match parameters_from_json(&raw) {
-        Ok(parameters) => Some(parameters),
-        Err(problem) => {
-            doc.problem("parameters", &problem);
-            None
-        }
-    }
-}
-
-/// POST .../policies `{extId?, name, policyType, defaultPolicy?, description?, parameters?}`.
-pub async fn create_policy(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Policy, ApiError> {
-    ctx.caller.authorize(client.as_str(), None, POLICY_CREATE)?;
-    let mut doc = PatchDocument::new(body)?;
-    let ext_id = doc.ext_id("extId", false).set();
-    let name = doc.text("name", 255);
-    let policy_type = doc.text("policyType", 64);
-    let parsed_type = policy_type.as_deref().and_then(PolicyType::parse);
-    if parsed_type.is_none() {
-        let names: Vec<_> = PolicyType::ALL.iter().map(|t| t.as_str()).collect();
-        doc.problem(
-            "policyType",
-            &format!("is required, one of [{}]", names.join(", ")),
-        );
-    }
-    let default_policy = doc.boolean("defaultPolicy").unwrap_or(false);
-    let description = doc.clearable_text("description", MAX_TEXT_LEN).set();
-    let parameters = read_parameters(&mut doc).unwrap_or_default();
-    doc.finish(&[])?;
-    let policy_type =
-        parsed_type.ok_or_else(|| ApiError::invalid("Field 'policyType' is required"))?;
-    check_parameters(policy_type, &parameters)?;
-    let owner = ctx
-        .store
-        .find_client(client.as_str())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Client with extId {client} does not exist")))?;
-    let ext_id = ext_id.unwrap_or_else(ExtId::generate).into_string();
-    let now = time::now();
-    let policy = Policy {
-        id: uuid::Uuid::new_v4().to_string(),
-        client_id: owner.id,
-        client_ext_id: owner.ext_id,
-        name: name.unwrap_or_else(|| ext_id.clone()),
-        ext_id,
-        description,
-        policy_type,
-        default_policy,
-        parameters,
-        version: 1,
-        created: now,
-        last_modified: now,
-    };
-    ctx.store
-        .insert_policy(&policy)
-        .await
-        .map_err(duplicate("A policy with this extId"))?;
-    Ok(policy)
-}
-
-async fn load_policy(ctx: Ctx<'_>, client: &ExtId, policy: &ExtId) -> Result<Policy, ApiError> {
-    ctx.store
-        .find_policy(client.as_str(), policy.as_str())
-        .await?
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "Policy with extId {policy} does not exist in client {client}"
-            ))
-        })
-}
-
-pub async fn get_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId) -> Result<Policy, ApiError> {
-    ctx.caller.authorize(client.as_str(), None, POLICY_VIEW)?;
-    load_policy(ctx, &client, &policy).await
-}
-
-pub async fn list_policies(ctx: Ctx<'_>, client: ExtId) -> Result<Vec<Policy>, ApiError> {
-    ctx.caller.authorize(client.as_str(), None, POLICY_VIEW)?;
-    Ok(ctx.store.list_policies(client.as_str()).await?)
-}
-
-/// PATCH a policy: `name`, `description`, `defaultPolicy`, `parameters` (replaced whole),
-/// with `version` for optimistic locking.
-pub async fn patch_policy(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    policy: ExtId,
-    body: Value,
-) -> Result<Policy, ApiError> {
-    ctx.caller.authorize(client.as_str(), None, POLICY_MODIFY)?;
-    let mut doc = PatchDocument::new(body)?;
-    let name = doc.text("name", 255);
-    let description = doc.clearable_text("description", MAX_TEXT_LEN);
-    let default_policy = doc.boolean("defaultPolicy");
-    let parameters = read_parameters(&mut doc);
-    let version = doc.version();
-    doc.finish(&[
-        "extId",
-        "clientExtId",
-        "policyType",
-        "created",
-        "lastModified",
-    ])?;
-    let current = load_policy(ctx, &client, &policy).await?;
-    if let Some(version) = version.filter(|v| *v != current.version) {
-        return Err(ApiError::VersionConflict(format!(
-            "Version {version} is outdated: the policy is at version {}",
-            current.version
-        )));
-    }
-    let mut next = current.clone();
-    if let Some(name) = name {
-        next.name = name;
-    }
-    match description {
-        Change::Keep => {}
-        Change::Clear => next.description = None,
-        Change::Set(text) => next.description = Some(text),
-    }
-    if let Some(flag) = default_policy {
-        next.default_policy = flag;
-    }
-    if let Some(parameters) = parameters {
-        check_parameters(next.policy_type, &parameters)?;
-        next.parameters = parameters;
-    }
-    if next == current {
-        return Ok(current);
-    }
-    next.version = current.version + 1;
-    next.last_modified = time::now();
-    if ctx.store.update_policy(&next, current.version).await? {
-        Ok(next)
-    } else {
-        Err(ApiError::VersionConflict(
-            "The policy was modified concurrently; retry".into(),
-        ))
-    }
-}
-
-pub async fn delete_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId) -> Result<(), ApiError> {
-    ctx.caller.authorize(client.as_str(), None, POLICY_DELETE)?;
-    let found = load_policy(ctx, &client, &policy).await?;
-    match ctx.store.delete_policy(&found.id).await {
-        Ok(_) => Ok(()),
-        Err(StoreError::ForeignKeyViolation(_)) => Err(ApiError::Conflict(
-            codes::UNDELETED_DEPENDENCIES,
-            format!("Policy {policy} is still used by credentials"),
-        )),
-        Err(other) => Err(other.into()),
-    }
 }
 
 /// GET .../users/{userExtId}/credentials: every credential of the user.

@@ -8,6 +8,7 @@ pub mod credential;
 pub mod directory;
 pub mod mtan;
 pub mod password;
+pub mod policies;
 pub mod ticket;
 
 use crate::auth::Caller;

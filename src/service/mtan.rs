@@ -288,12 +288,7 @@ pub async fn patch(
             Ok(())
         }),
     };
-    let changed = credential::modify(ctx, &target(client, user, ext_id), modification).await?;
-    Ok(Outcome {
-        credential: changed,
-        access,
-        secret: None,
-    })
+    credential::modify(ctx, &target(client, user, ext_id), modification).await
 }
 
 pub async fn delete(
@@ -303,9 +298,7 @@ pub async fn delete(
     ext_id: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
-    credential::delete(ctx, &target(client, user, ext_id), if_match).await
+    credential::delete(ctx, &target(client, user, ext_id), DELETE, if_match).await
 }
 
 #[cfg(test)]

@@ -134,12 +134,7 @@ pub async fn patch(
         if_match,
         apply: Box::new(|_| Ok(())),
     };
-    let changed = credential::modify(ctx, &target(client, user), modification).await?;
-    Ok(Outcome {
-        credential: changed,
-        access,
-        secret: None,
-    })
+    credential::modify(ctx, &target(client, user), modification).await
 }
 
 pub async fn delete(
@@ -148,9 +143,7 @@ pub async fn delete(
     user: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
-    credential::delete(ctx, &target(client, user), if_match).await
+    credential::delete(ctx, &target(client, user), DELETE, if_match).await
 }
 
 /// POST .../password/reset: state `initial`, `resetCount` + 1, login counters from zero;
@@ -202,10 +195,7 @@ pub async fn reset(
             Ok(())
         }),
     );
-    let changed = credential::modify(ctx, &target, modification).await?;
-    Ok(Outcome {
-        credential: changed,
-        access,
-        secret,
-    })
+    let mut outcome = credential::modify(ctx, &target, modification).await?;
+    outcome.secret = secret;
+    Ok(outcome)
 }

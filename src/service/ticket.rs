@@ -140,12 +140,7 @@ pub async fn patch(
             Ok(())
         }),
     };
-    let changed = credential::modify(ctx, &target(client, user), modification).await?;
-    Ok(Outcome {
-        credential: changed,
-        access,
-        secret: None,
-    })
+    credential::modify(ctx, &target(client, user), modification).await
 }
 
 pub async fn delete(
@@ -154,9 +149,7 @@ pub async fn delete(
     user: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), DELETE)?;
-    credential::delete(ctx, &target(client, user), if_match).await
+    credential::delete(ctx, &target(client, user), DELETE, if_match).await
 }
 
 /// POST .../ticket/reset: a new value (shown once), `resetCount` + 1, the use counters
@@ -194,10 +187,7 @@ pub async fn reset(
             Ok(())
         }),
     );
-    let changed = credential::modify(ctx, &target, modification).await?;
-    Ok(Outcome {
-        credential: changed,
-        access,
-        secret: Some(OneTimeSecret::TicketValue(value)),
-    })
+    let mut outcome = credential::modify(ctx, &target, modification).await?;
+    outcome.secret = Some(OneTimeSecret::TicketValue(value));
+    Ok(outcome)
 }
