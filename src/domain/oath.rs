@@ -272,15 +272,15 @@ pub struct OathFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::policy::parameters_from_json;
     use totp_rs::Totp;
 
     fn params(pairs: &[(&str, &str)]) -> Parameters {
-        Parameters(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        let object: serde_json::Map<_, _> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+            .collect();
+        parameters_from_json(&object.into()).unwrap()
     }
 
     fn settings(algorithm: HashAlgorithm, digits: u8) -> OathSettings {
