@@ -22,15 +22,7 @@ use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::store::{Store, StoreError};
 
-/// The key that encrypts OATH secrets at rest (32 bytes). Never printed.
-#[derive(Clone)]
-pub struct SecretKey(pub [u8; 32]);
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey([redacted])")
-    }
-}
+pub use crate::domain::secret_box::SecretKey;
 
 /// What every request handler can reach.
 #[derive(Clone, Debug)]

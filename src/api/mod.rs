@@ -5,7 +5,9 @@
 mod credentials;
 mod directory;
 mod extract;
+mod list;
 mod mtan;
+mod oath;
 mod password;
 mod response;
 mod ticket;
@@ -27,7 +29,8 @@ pub fn routes() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(password::routes())
         .merge(ticket::routes())
-        .merge(mtan::routes());
+        .merge(mtan::routes())
+        .merge(oath::routes());
     Router::new()
         .nest(BASE, api)
         .fallback(not_found)

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::oath::OathAttributes;
 use super::state::{CredentialState, StateChangeReason};
 
 /// The credential types this server implements, with nevisIDM's wire names.
@@ -112,6 +113,7 @@ pub enum Attributes {
     Password(PasswordAttributes),
     Ticket(TicketAttributes),
     Mtan(MtanAttributes),
+    Oath(OathAttributes),
 }
 
 impl Attributes {
@@ -120,6 +122,7 @@ impl Attributes {
             Self::Password(_) => CredentialType::Password,
             Self::Ticket(_) => CredentialType::Ticket,
             Self::Mtan(_) => CredentialType::Mtan,
+            Self::Oath(_) => CredentialType::Oath,
         }
     }
 
@@ -128,6 +131,7 @@ impl Attributes {
             Self::Password(a) => serde_json::to_string(a),
             Self::Ticket(a) => serde_json::to_string(a),
             Self::Mtan(a) => serde_json::to_string(a),
+            Self::Oath(a) => serde_json::to_string(a),
         };
         // Serializing plain structs of strings cannot fail.
         value.unwrap_or_default()
@@ -138,6 +142,7 @@ impl Attributes {
             CredentialType::Password => serde_json::from_str(json).map(Self::Password),
             CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
             CredentialType::Mtan => serde_json::from_str(json).map(Self::Mtan),
+            CredentialType::Oath => serde_json::from_str(json).map(Self::Oath),
             other => {
                 return Err(format!(
                     "credential type {} is not stored here",

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::credential::{Attributes, Credential, CredentialType};
+use super::oath::OathFields;
 use super::state::CredentialState;
 use super::time;
 
@@ -20,6 +21,8 @@ pub enum Audience {
 pub enum OneTimeSecret {
     PasswordFragment(String),
     TicketValue(String),
+    /// The `otpauth://` URI of a new OATH credential.
+    OathUri(String),
 }
 
 #[derive(Serialize)]
@@ -68,6 +71,7 @@ pub enum TypeFields {
     Password(PasswordFields),
     Ticket(TicketFields),
     Mtan(MtanFields),
+    Oath(OathFields),
 }
 
 #[derive(Serialize)]
@@ -130,7 +134,14 @@ pub const COMMON_FIELDS: &[&str] = &[
 ];
 
 /// Response fields that hold secrets: redacted in history, never logged.
-pub const SECRET_FIELDS: &[&str] = &["password", "passwordFragment", "ticket", "ticketValue"];
+pub const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "passwordFragment",
+    "ticket",
+    "ticketValue",
+    "uri",
+    "secret",
+];
 
 impl CredentialView {
     pub fn new(c: &Credential, audience: Audience, secret: Option<OneTimeSecret>) -> Self {
@@ -162,6 +173,13 @@ impl CredentialView {
                     e164: m.e164.clone(),
                 },
             }),
+            Attributes::Oath(o) => TypeFields::Oath(o.fields(
+                internal,
+                match secret {
+                    Some(OneTimeSecret::OathUri(uri)) => Some(uri),
+                    _ => None,
+                },
+            )),
         };
         let validity =
             (c.validity.from.is_some() || c.validity.to.is_some()).then(|| ValidityView {

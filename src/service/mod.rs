@@ -7,6 +7,7 @@
 pub mod credential;
 pub mod directory;
 pub mod mtan;
+pub mod oath;
 pub mod password;
 pub mod policies;
 pub mod ticket;

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use clap::Parser;
 use http_body_util::BodyExt;
-use idm_credentials::app::{self, AppState, Limits};
+use idm_credentials::app::{self, AppState, Limits, SecretKey};
 use idm_credentials::auth::jwt::expiry_in;
 use idm_credentials::auth::{Claims, Keys};
 use idm_credentials::config::Cli;
@@ -49,6 +49,10 @@ macro_rules! both_stores {
 pub struct TestApp {
     pub router: Router,
     keys: Keys,
+    /// The database behind the router, for tests that check what is stored.
+    pub store: Store,
+    /// The key that seals OATH secrets in this app's database.
+    pub secret_key: SecretKey,
 }
 
 /// A response, with its body parsed as JSON (`Null` when empty).
@@ -103,6 +107,8 @@ impl TestApp {
             request_timeout: Duration::from_secs(30),
         };
         Self {
+            store: state.store.clone(),
+            secret_key: (*state.secret_key).clone(),
             router: app::build_router(state, limits),
             keys: Keys::new(SECRET.as_bytes()),
         }
@@ -251,6 +257,64 @@ impl TestApp {
         let reply = self.get(&path, &self.root()).await.expect(200);
         reply.body["items"].as_array().map(Vec::len).unwrap_or(0)
     }
+}
+
+/// Sends `writers` PATCHes of `path` at once, each carrying `version`, and checks that
+/// exactly one wins and every other one is 409 optimisticLockingFailure.
+pub async fn one_parallel_patch_wins(
+    app: &TestApp,
+    path: &str,
+    version: i64,
+    writers: usize,
+    body: impl Fn(usize) -> Value,
+) {
+    let root = app.root();
+    let requests = (0..writers).map(|i| {
+        let mut body = body(i);
+        body["version"] = json!(version);
+        app.patch(path, &root, body)
+    });
+    let replies = futures_util::future::join_all(requests).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let conflicts = replies
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "errors.optimisticLockingFailure")
+        .count();
+    let statuses: Vec<_> = replies.iter().map(|r| r.status).collect();
+    assert_eq!((ok, conflicts), (1, writers - 1), "{statuses:?}");
+    assert_eq!(
+        app.get(path, &root).await.body["version"].as_i64(),
+        Some(version + 1)
+    );
+}
+
+/// A request with a bearer token, extra headers (X-Token, If-Match, Content-Type, ...) and
+/// an optional JSON body, sent as `application/json` unless a Content-Type is among `headers`.
+pub fn request(
+    method: Method,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    match body {
+        Some(body) if typed => builder.body(Body::from(body.to_string())),
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("request builds")
 }
 
 pub fn user_path(client: &str, user: &str, rest: &str) -> String {
