@@ -56,6 +56,7 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
         store.migrate().await?;
     }
     let state = AppState::initialize(store.clone(), settings).await?;
+    state.metrics.spawn_upkeep();
     let router = app::build_router(state, Limits::from_settings(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend_name(), "listening");

@@ -8,7 +8,7 @@
 //! requests that match no route share one label.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -34,6 +34,8 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The error code of an [`crate::error::ApiError`] response, left in the response
 /// extensions so the middleware can count conflicts without parsing bodies.
@@ -73,6 +75,20 @@ impl Metrics {
     /// Runs `record` against this application's recorder.
     fn record(&self, record: impl FnOnce()) {
         metrics::with_local_recorder(self.recorder.as_ref(), record);
+    }
+
+    /// Drains histogram samples into their buckets every few seconds, as the exporter's own
+    /// installer would: without it, samples pile up in memory between scrapes (or forever
+    /// when nobody scrapes). Stops with the runtime.
+    pub fn spawn_upkeep(&self) {
+        let handle = self.recorder.handle();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(UPKEEP_INTERVAL);
+            loop {
+                ticks.tick().await;
+                handle.run_upkeep();
+            }
+        });
     }
 
     /// The Prometheus text exposition of everything recorded so far.
