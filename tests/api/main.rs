@@ -13,6 +13,7 @@ mod errors;
 mod mtan;
 mod mtan_login;
 mod oath;
+mod ops;
 mod password;
 mod race;
 mod ticket;

@@ -48,6 +48,7 @@ macro_rules! both_stores {
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     keys: Keys,
     /// The database behind the router, for tests that check what is stored.
     pub store: Store,
@@ -102,16 +103,19 @@ impl TestApp {
         let state = AppState::initialize(store, &cli.settings)
             .await
             .expect("state initializes");
-        let limits = Limits {
-            body_limit: 64 * 1024,
-            request_timeout: Duration::from_secs(30),
-        };
         Self {
             store: state.store.clone(),
             secret_key: (*state.secret_key).clone(),
-            router: app::build_router(state, limits),
+            router: app::build_router(state.clone(), Limits::default()),
+            state,
             keys: Keys::new(SECRET.as_bytes()),
         }
+    }
+
+    /// The same application with other HTTP limits and policies (say, CORS origins).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.router = app::build_router(self.state.clone(), limits);
+        self
     }
 
     pub async fn sqlite(
