@@ -5,6 +5,7 @@
 mod credentials;
 mod directory;
 mod extract;
+mod mobile_signature;
 mod mtan;
 mod password;
 mod response;
@@ -27,7 +28,8 @@ pub fn routes() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(password::routes())
         .merge(ticket::routes())
-        .merge(mtan::routes());
+        .merge(mtan::routes())
+        .merge(mobile_signature::routes());
     Router::new()
         .nest(BASE, api)
         .fallback(not_found)

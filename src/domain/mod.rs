@@ -8,6 +8,8 @@ pub mod directory;
 pub mod ext_id;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
+/// The `MobileSignaturePolicy` rules and the `signerCert` check.
+pub mod mobile_signature;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
 /// The JSON Merge Patch reader shared by all PATCH endpoints.

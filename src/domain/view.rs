@@ -68,12 +68,23 @@ pub enum TypeFields {
     Password(PasswordFields),
     Ticket(TicketFields),
     Mtan(MtanFields),
+    MobileSignature(MobileSignatureFields),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MtanFields {
     pub mobile_number: MobileNumberView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobileSignatureFields {
+    pub identificator: String,
+    pub mssp_identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_cert: Option<String>,
+    pub msisdn: String,
 }
 
 /// `mobileNumber` on output: an object, though it is a plain string on input.
@@ -161,6 +172,12 @@ impl CredentialView {
                     raw: m.raw.clone(),
                     e164: m.e164.clone(),
                 },
+            }),
+            Attributes::MobileSignature(m) => TypeFields::MobileSignature(MobileSignatureFields {
+                identificator: m.identificator.clone(),
+                mssp_identifier: m.mssp_identifier.clone(),
+                signer_cert: m.signer_cert.clone(),
+                msisdn: m.msisdn.clone(),
             }),
         };
         let validity =

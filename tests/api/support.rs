@@ -253,6 +253,17 @@ impl TestApp {
     }
 }
 
+/// Of concurrent replies: how many succeeded (200) and how many lost the optimistic
+/// lock (409 `errors.optimisticLockingFailure`).
+pub fn wins_and_conflicts(replies: &[Reply]) -> (usize, usize) {
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let conflicts = replies
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "errors.optimisticLockingFailure")
+        .count();
+    (ok, conflicts)
+}
+
 pub fn user_path(client: &str, user: &str, rest: &str) -> String {
     format!("{BASE}/{client}/users/{user}/{rest}")
 }
