@@ -417,6 +417,21 @@ both_stores! {
         assert_eq!(app.history_len("acme", "other", "ms-1").await, 1);
     }
 
+    /// 16 parallel creates for one user: one 201, the rest 409 mobileSignatureExists.
+    async fn parallel_creates_make_one(app) {
+        app.client_with_user("acme", "jdoe").await;
+        let (root, path) = (app.root(), path());
+        let requests = (0..16).map(|i| {
+            app.post(&path, &root, json!({"extId": format!("ms-{i}"), "identificator": "id", "msspIdentifier": MSSP, "msisdn": MSISDN}))
+        });
+        let replies = join_all(requests).await;
+        let created = replies.iter().filter(|r| r.status == 201).count();
+        let exists = replies.iter().filter(|r| r.status == 409 && r.code() == "errors.mobileSignatureExists").count();
+        assert_eq!((created, exists), (1, 15), "{:?}", replies.iter().map(|r| (r.status, r.code().to_owned())).collect::<Vec<_>>());
+        let winner = replies.iter().find(|r| r.status == 201).unwrap();
+        assert_eq!(app.get(&path, &root).await.body["extId"], winner.body["extId"]);
+    }
+
     /// 48 parallel PATCHes carrying the same version: exactly one wins.
     async fn parallel_patches_with_one_version(app) {
         let path = with_signature(&app).await;
