@@ -6,6 +6,7 @@ mod credentials;
 mod directory;
 mod extract;
 mod list;
+mod mobile_signature;
 mod mtan;
 mod oath;
 mod password;
@@ -30,7 +31,8 @@ pub fn routes() -> Router<AppState> {
         .merge(password::routes())
         .merge(ticket::routes())
         .merge(mtan::routes())
-        .merge(oath::routes());
+        .merge(oath::routes())
+        .merge(mobile_signature::routes());
     Router::new()
         .nest(BASE, api)
         .fallback(not_found)

@@ -106,6 +106,17 @@ pub struct MtanAttributes {
     pub e164: String,
 }
 
+/// Mobile signature fields (seed 001). `signer_cert` is PEM, checked by
+/// `domain::mobile_signature::check_signer_cert` before it gets here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileSignatureAttributes {
+    pub identificator: String,
+    pub mssp_identifier: String,
+    pub msisdn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_cert: Option<String>,
+}
+
 /// The fields that only one credential type has. Stored as JSON in the `attributes`
 /// column; which struct it is follows from the `type` column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +125,7 @@ pub enum Attributes {
     Ticket(TicketAttributes),
     Mtan(MtanAttributes),
     Oath(OathAttributes),
+    MobileSignature(MobileSignatureAttributes),
 }
 
 impl Attributes {
@@ -123,6 +135,7 @@ impl Attributes {
             Self::Ticket(_) => CredentialType::Ticket,
             Self::Mtan(_) => CredentialType::Mtan,
             Self::Oath(_) => CredentialType::Oath,
+            Self::MobileSignature(_) => CredentialType::MobileSignature,
         }
     }
 
@@ -132,6 +145,7 @@ impl Attributes {
             Self::Ticket(a) => serde_json::to_string(a),
             Self::Mtan(a) => serde_json::to_string(a),
             Self::Oath(a) => serde_json::to_string(a),
+            Self::MobileSignature(a) => serde_json::to_string(a),
         };
         // Serializing plain structs of strings cannot fail.
         value.unwrap_or_default()
@@ -143,11 +157,8 @@ impl Attributes {
             CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
             CredentialType::Mtan => serde_json::from_str(json).map(Self::Mtan),
             CredentialType::Oath => serde_json::from_str(json).map(Self::Oath),
-            other => {
-                return Err(format!(
-                    "credential type {} is not stored here",
-                    other.as_str()
-                ));
+            CredentialType::MobileSignature => {
+                serde_json::from_str(json).map(Self::MobileSignature)
             }
         };
         parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))

@@ -8,6 +8,8 @@ pub mod directory;
 pub mod ext_id;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
+/// The `MobileSignaturePolicy` rules and the `signerCert` check.
+pub mod mobile_signature;
 /// OATH: `OathPolicy` settings, secrets and the `otpauth://` provisioning URI.
 pub mod oath;
 /// Password hashing, verification and the `PwdPolicy` rules.

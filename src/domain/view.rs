@@ -72,12 +72,23 @@ pub enum TypeFields {
     Ticket(TicketFields),
     Mtan(MtanFields),
     Oath(OathFields),
+    MobileSignature(MobileSignatureFields),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MtanFields {
     pub mobile_number: MobileNumberView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobileSignatureFields {
+    pub identificator: String,
+    pub mssp_identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_cert: Option<String>,
+    pub msisdn: String,
 }
 
 /// `mobileNumber` on output: an object, though it is a plain string on input.
@@ -180,6 +191,12 @@ impl CredentialView {
                     _ => None,
                 },
             )),
+            Attributes::MobileSignature(m) => TypeFields::MobileSignature(MobileSignatureFields {
+                identificator: m.identificator.clone(),
+                mssp_identifier: m.mssp_identifier.clone(),
+                signer_cert: m.signer_cert.clone(),
+                msisdn: m.msisdn.clone(),
+            }),
         };
         let validity =
             (c.validity.from.is_some() || c.validity.to.is_some()).then(|| ValidityView {

@@ -6,6 +6,7 @@
 
 pub mod credential;
 pub mod directory;
+pub mod mobile_signature;
 pub mod mtan;
 pub mod oath;
 pub mod password;

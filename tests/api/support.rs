@@ -263,6 +263,17 @@ impl TestApp {
     }
 }
 
+/// Of concurrent replies: how many succeeded (200) and how many lost the optimistic
+/// lock (409 `errors.optimisticLockingFailure`).
+pub fn wins_and_conflicts(replies: &[Reply]) -> (usize, usize) {
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let conflicts = replies
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "errors.optimisticLockingFailure")
+        .count();
+    (ok, conflicts)
+}
+
 /// Sends `writers` PATCHes of `path` at once, each carrying `version`, and checks that
 /// exactly one wins and every other one is 409 optimisticLockingFailure.
 pub async fn one_parallel_patch_wins(
@@ -279,13 +290,12 @@ pub async fn one_parallel_patch_wins(
         app.patch(path, &root, body)
     });
     let replies = futures_util::future::join_all(requests).await;
-    let ok = replies.iter().filter(|r| r.status == 200).count();
-    let conflicts = replies
-        .iter()
-        .filter(|r| r.status == 409 && r.code() == "errors.optimisticLockingFailure")
-        .count();
     let statuses: Vec<_> = replies.iter().map(|r| r.status).collect();
-    assert_eq!((ok, conflicts), (1, writers - 1), "{statuses:?}");
+    assert_eq!(
+        wins_and_conflicts(&replies),
+        (1, writers - 1),
+        "{statuses:?}"
+    );
     assert_eq!(
         app.get(path, &root).await.body["version"].as_i64(),
         Some(version + 1)
