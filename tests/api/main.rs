@@ -15,3 +15,5 @@ mod mtan_login;
 mod password;
 mod race;
 mod ticket;
+#[path = "../common/workload.rs"]
+mod workload;
