@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, user_path};
-use crate::workload::{self, Client};
+use crate::workload::{self, Client, Until};
 
 /// The workload's client: the real router, in process, as Root.
 struct InProcess<'a> {
@@ -57,7 +57,7 @@ both_stores! {
         let client = InProcess { app: &app, token: app.root() };
         let targets = workload::seed(&client, 10, 3).await;
         assert_eq!(targets.len(), 50);
-        let tally = workload::hammer(&client, &targets, 2000, 32).await;
+        let tally = workload::hammer(&client, &targets, 32, "load", Until::Count(2000)).await;
         assert_eq!(tally.ok(), 2000, "{:?}", tally.statuses);
         let audit = workload::audit(&client, &targets, &tally).await;
         assert_eq!((audit.writes, audit.acknowledged, audit.unacknowledged), (2000, 2000, 0));

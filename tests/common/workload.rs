@@ -6,9 +6,12 @@
 //! exactly one history row carrying that request's unique `modificationComment`, and the
 //! final version is 1 + the number of rows after the create.
 
+// Each suite uses a part of it.
+#![allow(dead_code)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -129,12 +132,13 @@ pub async fn same_version_race(c: &impl Client, target: &Target, writers: usize)
     assert_eq!(history(c, target).await.len(), rows + 1);
 }
 
-/// What the clients saw: per target, the comments of the PATCHes that got 200; and a
-/// count per status.
+/// What the clients saw: per target, the comments of the PATCHes that got 200; a count
+/// per status and per error code; the slowest answer.
 #[derive(Debug, Default)]
 pub struct Tally {
     pub acknowledged: Vec<Vec<String>>,
     pub statuses: BTreeMap<u16, usize>,
+    pub errors: BTreeMap<String, usize>,
     pub slowest: Duration,
 }
 
@@ -142,11 +146,44 @@ impl Tally {
     pub fn ok(&self) -> usize {
         self.statuses.get(&200).copied().unwrap_or(0)
     }
+
+    pub fn requests(&self) -> usize {
+        self.statuses.values().sum()
+    }
+
+    /// Adds a later run over the same targets.
+    pub fn merge(&mut self, other: Tally) {
+        for (mine, theirs) in self.acknowledged.iter_mut().zip(other.acknowledged) {
+            mine.extend(theirs);
+        }
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        for (code, n) in other.errors {
+            *self.errors.entry(code).or_default() += n;
+        }
+        self.slowest = self.slowest.max(other.slowest);
+    }
 }
 
-/// `total` PATCHes without a version, each setting a comment no other request uses,
+/// When a load run ends.
+#[derive(Clone, Copy)]
+pub enum Until<'a> {
+    /// After this many requests.
+    Count(usize),
+    /// When the flag is set.
+    Flag(&'a AtomicBool),
+}
+
+/// PATCHes without a version, each setting a comment no other request uses (`label k`),
 /// spread evenly over `targets` by `clients` concurrent clients.
-pub async fn hammer(c: &impl Client, targets: &[Target], total: usize, clients: usize) -> Tally {
+pub async fn hammer(
+    c: &impl Client,
+    targets: &[Target],
+    clients: usize,
+    label: &str,
+    until: Until<'_>,
+) -> Tally {
     let next = AtomicUsize::new(0);
     let tally = Mutex::new(Tally {
         acknowledged: vec![Vec::new(); targets.len()],
@@ -160,11 +197,15 @@ pub async fn hammer(c: &impl Client, targets: &[Target], total: usize, clients: 
     let worker = || async {
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
-            if k >= total {
+            let done = match until {
+                Until::Count(total) => k >= total,
+                Until::Flag(flag) => flag.load(Ordering::Relaxed),
+            };
+            if done {
                 break;
             }
             let t = (k * stride) % targets.len();
-            let comment = format!("load {k}");
+            let comment = format!("{label} {k}");
             let started = Instant::now();
             let (status, body) = c
                 .call(
@@ -180,6 +221,9 @@ pub async fn hammer(c: &impl Client, targets: &[Target], total: usize, clients: 
             if status == 200 {
                 assert_eq!(body["modificationComment"], comment.as_str(), "{body}");
                 tally.acknowledged[t].push(comment);
+            } else {
+                let code = body["errors"][0]["code"].as_str().unwrap_or("<none>");
+                *tally.errors.entry(format!("{status} {code}")).or_default() += 1;
             }
         }
     };
