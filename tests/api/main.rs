@@ -18,3 +18,5 @@ mod ops;
 mod password;
 mod race;
 mod ticket;
+#[path = "../common/workload.rs"]
+mod workload;
