@@ -187,7 +187,7 @@ async fn no_response_or_log_line_holds_a_secret() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("/acme/users/jdoe/password/reset")),
+            .any(|l| l.contains("/password/reset")),
         "the requests are in the log"
     );
 
