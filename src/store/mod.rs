@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use credentials::{CredentialKey, Page};
+pub use credentials::{CredentialKey, Held, Page};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 
@@ -118,18 +118,28 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, StoreError>>,
 {
-    const ATTEMPTS: u32 = 5;
     let mut tries = 0;
     loop {
         tries += 1;
         match attempt().await {
-            Err(StoreError::Retryable(cause)) if tries < ATTEMPTS => {
-                let jitter = rand::random::<u64>() % 20;
-                tracing::debug!(%cause, tries, "retrying write transaction");
-                tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
-            }
-            Err(StoreError::Retryable(cause)) => return Err(StoreError::Unavailable(cause)),
-            other => return other,
+            Err(error) => pause_before_retry(error, tries).await?,
+            done => return done,
         }
+    }
+}
+
+/// After `tries` attempts that ended in `error`: waits before the next attempt when the
+/// error is a serialization failure and attempts are left; otherwise gives the error back.
+pub(crate) async fn pause_before_retry(error: StoreError, tries: u32) -> Result<(), StoreError> {
+    const ATTEMPTS: u32 = 5;
+    match error {
+        StoreError::Retryable(cause) if tries < ATTEMPTS => {
+            let jitter = rand::random::<u64>() % 20;
+            tracing::debug!(%cause, tries, "retrying write transaction");
+            tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
+            Ok(())
+        }
+        StoreError::Retryable(cause) => Err(StoreError::Unavailable(cause)),
+        other => Err(other),
     }
 }
