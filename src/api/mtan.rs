@@ -3,33 +3,34 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, WriteErrors};
 use super::response::{self, segment, user_location};
+use super::schema::{
+    CredentialPath, IfMatchHeader as IfMatchParam, ListQuery as ListQueryParams, LoginResult,
+    MtanCreate, MtanPatch, UserPath,
+};
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::CredentialView;
+use crate::domain::view::{CredentialView, MtanCredential};
 use crate::error::ApiError;
 use crate::service::credential::audience;
 use crate::service::mtan::{self, ListQuery};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/{clientExtId}/users/{userExtId}/mtans",
-            post(create).get(list),
-        )
-        .route(
-            "/{clientExtId}/users/{userExtId}/mtans/{extId}",
-            post(login_result).get(get).patch(patch).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(login_result, get, patch, delete))
 }
 
 /// The list query; a malformed one is 400 `errors.invalidData`, not axum's plain text.
@@ -60,21 +61,34 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Pagination {
+    /// Send it back as `continuationToken` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     continuation_token: Option<String>,
     limit: i64,
 }
 
-#[derive(Serialize)]
+/// One page of a user's mTAN credentials.
+#[derive(Serialize, ToSchema)]
+#[schema(as = MtanList)]
 struct ListDto {
+    #[schema(value_type = Vec<MtanCredential>)]
     items: Vec<CredentialView>,
     #[serde(rename = "_pagination")]
     pagination: Pagination,
 }
 
+/// Create an mTAN credential (`CredentialCreate`).
+#[utoipa::path(
+    post, operation_id = "createMtan", path = "/{clientExtId}/users/{userExtId}/mtans", tag = "mtan",
+    params(UserPath), request_body = MtanCreate, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"), ("Location" = String, description = "The URL of the new resource"))),
+        WriteErrors,
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,6 +106,13 @@ async fn create(
     ))
 }
 
+/// The user's mTAN credentials, a page at a time (`CredentialView`, or the user in
+/// self-admin mode).
+#[utoipa::path(
+    get, operation_id = "listMtans", path = "/{clientExtId}/users/{userExtId}/mtans", tag = "mtan",
+    params(UserPath, ListQueryParams), security(("bearer" = [])),
+    responses((status = 200, description = "One page", body = ListDto), ReadErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -115,6 +136,15 @@ async fn list(
     Ok(Json(dto).into_response())
 }
 
+/// One mTAN credential (`CredentialView`, or the user in self-admin mode).
+#[utoipa::path(
+    get, operation_id = "getMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
+    params(CredentialPath), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The mTAN credential", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        ReadErrors,
+    )
+)]
 async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -130,6 +160,19 @@ async fn get(
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
+/// Change state, comment or mobile number (`CredentialModify` + `CredentialView`).
+#[utoipa::path(
+    patch, operation_id = "patchMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
+    params(CredentialPath, IfMatchParam), security(("bearer" = [])),
+    request_body(content(
+        (MtanPatch = "application/json"),
+        (MtanPatch = "application/merge-patch+json"),
+    )),
+    responses(
+        (status = 200, description = "The mTAN after the change", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        PatchErrors,
+    )
+)]
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -149,6 +192,12 @@ async fn patch(
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
+/// Delete an mTAN credential (`CredentialDelete`, or the user with an `X-Token`).
+#[utoipa::path(
+    delete, operation_id = "deleteMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
+    params(CredentialPath, IfMatchParam), security(("bearer" = []), ("bearer" = [], "xToken" = [])),
+    responses((status = 204, description = "Deleted"), DeleteErrors)
+)]
 async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -166,7 +215,17 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// 200 with the DTO after the login result (`api/update-login-info`).
+/// Record a login result (`api/update-login-info`; `CredentialModify` +
+/// `CredentialView`): moves the counters, not the version; the `TANPolicy` thresholds
+/// may lock the credential.
+#[utoipa::path(
+    post, operation_id = "recordMtanLogin", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
+    params(CredentialPath), request_body = LoginResult, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The mTAN after the login result", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        WriteErrors,
+    )
+)]
 async fn login_result(
     State(state): State<AppState>,
     caller: Caller,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::state::{CredentialState, StateChangeReason};
 
 /// The credential types this server implements, with nevisIDM's wire names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum CredentialType {
     #[serde(rename = "Password")]
     Password,

@@ -1,10 +1,16 @@
 //! The response shape of a credential, field for field as in the seed pages' schemas.
+//!
+//! The same structs give the OpenAPI schemas (`ToSchema`), so the document cannot drift
+//! from what is serialized. A credential is [`CredentialCommon`] plus the fields of its
+//! type; `PasswordCredential`, `TicketCredential` and `MtanCredential` exist for the
+//! document only, naming each type's whole response.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::credential::{Attributes, Credential, CredentialType};
-use super::state::CredentialState;
+use super::state::{CredentialState, StateChangeReason};
 use super::time;
 
 /// Who reads the credential: self-admin readers do not see internal attributes
@@ -22,7 +28,9 @@ pub enum OneTimeSecret {
     TicketValue(String),
 }
 
-#[derive(Serialize)]
+/// When the credential may be used; either end may be absent.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Validity)]
 pub struct ValidityView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
@@ -30,9 +38,20 @@ pub struct ValidityView {
     pub to: Option<String>,
 }
 
+/// A credential as every endpoint returns it: the common fields, then its type's fields.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct CredentialView {
+    #[serde(flatten)]
+    pub common: CredentialCommon,
+    #[serde(flatten)]
+    pub fields: TypeFields,
+}
+
+/// The response fields every credential type has.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialCommon {
+    /// UTC, `YYYY-MM-DDThh:mm:ssZ`.
     pub created: String,
     pub last_modified: String,
     pub version: i32,
@@ -42,7 +61,7 @@ pub struct CredentialView {
     pub policy_ext_id: Option<String>,
     pub state_name: CredentialState,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_change_reason: Option<&'static str>,
+    pub state_change_reason: Option<StateChangeReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_change_detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,8 +76,6 @@ pub struct CredentialView {
     pub kind: CredentialType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity: Option<ValidityView>,
-    #[serde(flatten)]
-    pub fields: TypeFields,
 }
 
 /// The fields only one type has.
@@ -70,32 +87,38 @@ pub enum TypeFields {
     Mtan(MtanFields),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MtanFields {
     pub mobile_number: MobileNumberView,
 }
 
 /// `mobileNumber` on output: an object, though it is a plain string on input.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = MobileNumber)]
 pub struct MobileNumberView {
+    /// As the client sent it.
     pub raw: String,
+    /// Normalized, e.g. `+41791234567`.
     pub e164: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordFields {
     pub reset_count: i32,
+    /// The hash (PHC string or `{SSHA256}`); not shown to self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// The generated password, only in the response that created it (reset codes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_fragment: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketFields {
+    /// The `{SSHA256}` digest of the value; not shown to self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
     pub failure_count: i64,
@@ -105,8 +128,74 @@ pub struct TicketFields {
     pub identification: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The ticket value, only in the create and reset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_value: Option<String>,
+}
+
+/// A password credential (seed 003).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct PasswordCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: PasswordFields,
+}
+
+/// A ticket credential (seed 004).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct TicketCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: TicketFields,
+}
+
+/// An mTAN credential (seed 000).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct MtanCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: MtanFields,
+}
+
+/// A credential of any type, as the list of a user's credentials returns it: `anyOf`
+/// the per-type schemas (they overlap, so `oneOf` would reject valid items).
+pub struct AnyCredential;
+
+impl utoipa::PartialSchema for AnyCredential {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(PasswordCredential::name()))
+            .item(Ref::from_schema_name(TicketCredential::name()))
+            .item(Ref::from_schema_name(MtanCredential::name()))
+            .into()
+    }
+}
+
+impl ToSchema for AnyCredential {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((
+            PasswordCredential::name().into(),
+            PasswordCredential::schema(),
+        ));
+        PasswordCredential::schemas(schemas);
+        schemas.push((TicketCredential::name().into(), TicketCredential::schema()));
+        TicketCredential::schemas(schemas);
+        schemas.push((MtanCredential::name().into(), MtanCredential::schema()));
+        MtanCredential::schemas(schemas);
+    }
 }
 
 /// The response fields every credential type has.
@@ -168,7 +257,7 @@ impl CredentialView {
                 from: c.validity.from.as_ref().map(time::format),
                 to: c.validity.to.as_ref().map(time::format),
             });
-        Self {
+        let common = CredentialCommon {
             created: time::format(&c.created),
             last_modified: time::format(&c.last_modified),
             version: c.version,
@@ -176,7 +265,7 @@ impl CredentialView {
             user_ext_id: c.user_ext_id.clone(),
             policy_ext_id: c.policy.as_ref().map(|p| p.ext_id.clone()),
             state_name: c.state,
-            state_change_reason: c.state_change_reason.map(|r| r.as_str()),
+            state_change_reason: c.state_change_reason,
             state_change_detail: c.state_change_detail.clone(),
             last_successful_login_date: c.logins.last_success.as_ref().map(time::format),
             successful_login_count: c.logins.success_count,
@@ -185,8 +274,8 @@ impl CredentialView {
             modification_comment: c.modification_comment.clone(),
             kind: c.kind(),
             validity,
-            fields,
-        }
+        };
+        Self { common, fields }
     }
 
     /// The view as a JSON object, for read-only checks and history diffs.

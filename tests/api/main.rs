@@ -12,6 +12,7 @@ mod directory;
 mod errors;
 mod mtan;
 mod mtan_login;
+mod openapi;
 mod password;
 mod race;
 mod ticket;

@@ -48,6 +48,8 @@ macro_rules! both_stores {
 
 pub struct TestApp {
     pub router: Router,
+    /// For tests that build a router with other limits.
+    pub state: AppState,
     keys: Keys,
 }
 
@@ -101,9 +103,11 @@ impl TestApp {
         let limits = Limits {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            ..Limits::default()
         };
         Self {
-            router: app::build_router(state, limits),
+            router: app::build_router(state.clone(), limits),
+            state,
             keys: Keys::new(SECRET.as_bytes()),
         }
     }
