@@ -1,6 +1,7 @@
-//! Liveness and readiness probes (no authentication).
+//! Liveness and readiness probes and the Prometheus metrics (no authentication).
 
 use axum::extract::State;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -12,6 +13,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(live))
         .routes(routes!(ready))
+        .routes(routes!(metrics))
 }
 
 /// Liveness: the process answers.
@@ -38,4 +40,16 @@ async fn live() -> &'static str {
 async fn ready(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     state.store.ping().await?;
     Ok("ok")
+}
+
+/// Prometheus metrics: requests by route template and status, latency, pool gauges,
+/// optimistic-lock conflicts.
+#[utoipa::path(
+    get, operation_id = "metrics",
+    path = "/metrics",
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"))
+)]
+async fn metrics(state: State<AppState>) -> Response {
+    crate::observe::scrape(state).await
 }

@@ -1,18 +1,13 @@
 //! `/{clientExtId}/users/{userExtId}/mtans` (seed 000): create and list, and
 //! `.../mtans/{extId}`: get, patch, delete, and POST to record a login result.
 
-use std::collections::HashMap;
-
-use axum::Json;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::list::{self, ListParams, MtanList};
 use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, WriteErrors};
 use super::response::{self, segment, user_location};
 use super::schema::{
@@ -22,62 +17,14 @@ use super::schema::{
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::{CredentialView, MtanCredential};
+use crate::domain::view::MtanCredential;
 use crate::error::ApiError;
-use crate::service::credential::audience;
-use crate::service::mtan::{self, ListQuery};
+use crate::service::mtan;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(login_result, get, patch, delete))
-}
-
-/// The list query; a malformed one is 400 `errors.invalidData`, not axum's plain text.
-/// Parameters nevisIDM knows but this server does not use (sorting, offset) are ignored.
-struct ListParams(ListQuery);
-
-impl<S: Send + Sync> FromRequestParts<S> for ListParams {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(mut params) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| {
-                ApiError::BadRequest(format!("Bad query string: {}", rejection.body_text()))
-            })?;
-        let limit = params
-            .remove("limit")
-            .map(|text| {
-                text.trim().parse::<i64>().map_err(|_| {
-                    ApiError::BadRequest(format!("limit must be an integer, not {text:?}"))
-                })
-            })
-            .transpose()?;
-        Ok(Self(ListQuery {
-            limit,
-            continuation_token: params.remove("continuationToken"),
-        }))
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct Pagination {
-    /// Send it back as `continuationToken` for the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    continuation_token: Option<String>,
-    limit: i64,
-}
-
-/// One page of a user's mTAN credentials.
-#[derive(Serialize, ToSchema)]
-#[schema(as = MtanList)]
-struct ListDto {
-    #[schema(value_type = Vec<MtanCredential>)]
-    items: Vec<CredentialView>,
-    #[serde(rename = "_pagination")]
-    pagination: Pagination,
 }
 
 /// Create an mTAN credential (`CredentialCreate`).
@@ -111,7 +58,7 @@ async fn create(
 #[utoipa::path(
     get, operation_id = "listMtans", path = "/{clientExtId}/users/{userExtId}/mtans", tag = "mtan",
     params(UserPath, ListQueryParams), security(("bearer" = [])),
-    responses((status = 200, description = "One page", body = ListDto), ReadErrors)
+    responses((status = 200, description = "One page", body = MtanList), ReadErrors)
 )]
 async fn list(
     State(state): State<AppState>,
@@ -121,19 +68,7 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let listing = mtan::list(state.ctx(&caller), client, user, query).await?;
-    let items = listing
-        .items
-        .iter()
-        .map(|c| CredentialView::new(c, audience(listing.access), None))
-        .collect();
-    let dto = ListDto {
-        items,
-        pagination: Pagination {
-            continuation_token: listing.continuation_token,
-            limit: listing.limit,
-        },
-    };
-    Ok(Json(dto).into_response())
+    Ok(list::page(listing))
 }
 
 /// One mTAN credential (`CredentialView`, or the user in self-admin mode).

@@ -99,6 +99,12 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Connections open in the pool and how many of them are idle (for the metrics).
+    pub fn pool_stats(&self) -> (u32, u32) {
+        let (size, idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
+        (size, u32::try_from(idle).unwrap_or(u32::MAX))
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
