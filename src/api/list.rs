@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::view::{CredentialView, MtanCredential};
+use crate::domain::view::{CredentialView, MtanCredential, OathCredential};
 use crate::error::ApiError;
 use crate::service::credential::{ListQuery, Listing, audience};
 
@@ -76,6 +76,11 @@ page_schema!(
     MtanList,
     MtanCredential,
     "One page of a user's mTAN credentials."
+);
+page_schema!(
+    OathList,
+    OathCredential,
+    "One page of a user's OATH credentials."
 );
 
 /// 200 with the page; items never carry a one-time secret.

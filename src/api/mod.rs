@@ -39,7 +39,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(credentials::routes())
         .merge(password::routes())
         .merge(ticket::routes())
-        .merge(mtan::routes());
+        .merge(mtan::routes())
+        .merge(oath::routes())
+        .merge(mobile_signature::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
         .merge(health::routes())
@@ -54,13 +56,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// All routes; the Swagger UI too when `swagger_ui` is set.
 pub fn routes(swagger_ui: bool) -> Router<AppState> {
     let (router, doc) = documented().split_for_parts();
-    // Not yet converted to `routes!(...)`: served, not documented.
-    let plain = Router::new()
-        .merge(oath::routes())
-        .merge(mobile_signature::routes());
-    let mut router = router
-        .nest(BASE, plain)
-        .layer(Extension(openapi::Rendered::new(&doc)));
+    let mut router = router.layer(Extension(openapi::Rendered::new(&doc)));
     if swagger_ui {
         router = router.merge(openapi::swagger_ui());
     }

@@ -2,8 +2,9 @@
 //!
 //! The same structs give the OpenAPI schemas (`ToSchema`), so the document cannot drift
 //! from what is serialized. A credential is [`CredentialCommon`] plus the fields of its
-//! type; `PasswordCredential`, `TicketCredential` and `MtanCredential` exist for the
-//! document only, naming each type's whole response.
+//! type; `PasswordCredential`, `TicketCredential`, `MtanCredential`, `OathCredential`
+//! (`OathCredentialCreated`) and `MobileSignatureCredential` exist for the document only,
+//! naming each type's whole response.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -98,11 +99,12 @@ pub struct MtanFields {
     pub mobile_number: MobileNumberView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MobileSignatureFields {
     pub identificator: String,
     pub mssp_identifier: String,
+    /// One PEM-encoded X.509 certificate; absent when none was given or it was removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer_cert: Option<String>,
     pub msisdn: String,
@@ -178,38 +180,92 @@ pub struct MtanCredential {
     fields: MtanFields,
 }
 
+/// An OATH credential (seed 002) as GET, list and PATCH return it: never the `uri`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct OathCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: OathFields,
+}
+
+/// A new OATH credential: [`OathCredential`] and, this once, the provisioning `uri`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct OathCredentialCreated {
+    #[serde(flatten)]
+    credential: OathCredential,
+    /// The `otpauth://` Key URI with the secret, to show as a QR code; shown only here.
+    #[schema(pattern = "^otpauth://(totp|hotp)/")]
+    uri: String,
+}
+
+/// A mobile signature credential (seed 001).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct MobileSignatureCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: MobileSignatureFields,
+}
+
 /// A credential of any type, as the list of a user's credentials returns it: `anyOf`
 /// the per-type schemas (they overlap, so `oneOf` would reject valid items).
 pub struct AnyCredential;
 
+type Schemas = Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)>;
+
+/// A per-type schema: its name, and how to add it with the schemas it refers to.
+struct PerType {
+    name: fn() -> std::borrow::Cow<'static, str>,
+    add: fn(&mut Schemas),
+}
+
+impl PerType {
+    const fn of<T: ToSchema>() -> Self {
+        Self {
+            name: T::name,
+            add: with_schema::<T>,
+        }
+    }
+}
+
+const PER_TYPE: &[PerType] = &[
+    PerType::of::<PasswordCredential>(),
+    PerType::of::<TicketCredential>(),
+    PerType::of::<MtanCredential>(),
+    PerType::of::<OathCredential>(),
+    PerType::of::<MobileSignatureCredential>(),
+];
+
+/// Adds `T`'s own schema and the schemas it refers to.
+fn with_schema<T: ToSchema>(schemas: &mut Schemas) {
+    schemas.push((T::name().into(), T::schema()));
+    T::schemas(schemas);
+}
+
 impl utoipa::PartialSchema for AnyCredential {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{AnyOfBuilder, Ref};
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name(PasswordCredential::name()))
-            .item(Ref::from_schema_name(TicketCredential::name()))
-            .item(Ref::from_schema_name(MtanCredential::name()))
+        PER_TYPE
+            .iter()
+            .fold(AnyOfBuilder::new(), |any, per_type| {
+                any.item(Ref::from_schema_name((per_type.name)()))
+            })
             .into()
     }
 }
 
 impl ToSchema for AnyCredential {
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use utoipa::PartialSchema;
-        schemas.push((
-            PasswordCredential::name().into(),
-            PasswordCredential::schema(),
-        ));
-        PasswordCredential::schemas(schemas);
-        schemas.push((TicketCredential::name().into(), TicketCredential::schema()));
-        TicketCredential::schemas(schemas);
-        schemas.push((MtanCredential::name().into(), MtanCredential::schema()));
-        MtanCredential::schemas(schemas);
+    fn schemas(schemas: &mut Schemas) {
+        for per_type in PER_TYPE {
+            (per_type.add)(schemas);
+        }
     }
 }
 

@@ -215,14 +215,75 @@ both_stores! {
         let reply = app.get(&format!("{path}?limit=1"), &root).await.expect(200);
         check("/{clientExtId}/users/{userExtId}/mtans", "get", &reply);
 
+        let path = user_path("acme", "jdoe", "oath-credentials");
+        let template = "/{clientExtId}/users/{userExtId}/oath-credentials";
+        let reply = app.post(&path, &root, json!({"extId": "app-1", "label": "jdoe@acme"})).await.expect(201);
+        assert!(reply.body["uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+        check(template, "post", &reply);
+        app.add_policy("acme", "oath-hotp", "OathPolicy", json!({"initialType": "hotp", "issuer": "ACME"})).await;
+        let reply = app.post(&path, &root, json!({"extId": "app-2", "label": "jdoe", "policyExtId": "oath-hotp"})).await.expect(201);
+        check(template, "post", &reply);
+        let reply = app.post(&path, &root, json!({"extId": "app-1", "label": "again"})).await.expect(409);
+        check(template, "post", &reply);
+        let reply = app.post(&path, &root, json!({"label": "a:b"})).await.expect(422);
+        check(template, "post", &reply);
+        let reply = app.get(&format!("{path}?limit=1"), &root).await.expect(200);
+        assert!(reply.body["_pagination"]["continuationToken"].is_string(), "{}", reply.body);
+        check(template, "get", &reply);
+        let reply = app.get(&format!("{path}?limit=x"), &root).await.expect(400);
+        check(template, "get", &reply);
+        let reply = app.get(&path, &root).await.expect(200);
+        assert!(reply.body["items"].as_array().unwrap().iter().all(|item| item.get("uri").is_none()));
+        check(template, "get", &reply);
+        let template = "/{clientExtId}/users/{userExtId}/oath-credentials/{extId}";
+        for ext_id in ["app-1", "app-2"] {
+            let reply = app.get(&format!("{path}/{ext_id}"), &root).await.expect(200);
+            check(template, "get", &reply);
+        }
+        let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
+        let reply = app.get(&format!("{path}/app-1"), &me).await.expect(200);
+        assert!(reply.body.get("secret").is_none());
+        check(template, "get", &reply);
+        let reply = app.patch(&format!("{path}/app-1"), &root, json!({"label": "work phone", "extId": "app-3"})).await.expect(200);
+        check(template, "patch", &reply);
+        let reply = app.patch(&format!("{path}/app-3"), &me, json!({"label": "mine"})).await.expect(401);
+        check(template, "patch", &reply);
+
+        let path = user_path("acme", "jdoe", "mobile-signature");
+        let template = "/{clientExtId}/users/{userExtId}/mobile-signature";
+        let cert = include_str!("../fixtures/signer-cert.pem");
+        let body = json!({"extId": "msig-1", "identificator": "jdoe-sig", "msspIdentifier": "http://mssp.example.com",
+                          "msisdn": "+41791234567", "signerCert": cert});
+        let reply = app.post(&path, &root, body.clone()).await.expect(201);
+        check(template, "post", &reply);
+        let reply = app.post(&path, &root, body).await.expect(409);
+        check(template, "post", &reply);
+        let reply = app.get(&path, &root).await.expect(200);
+        assert_eq!(reply.body["signerCert"], cert);
+        check(template, "get", &reply);
+        let reply = app.patch(&path, &root, json!({"signerCert": null, "msisdn": "+41787654321"})).await.expect(200);
+        assert!(reply.body.get("signerCert").is_none());
+        check(template, "patch", &reply);
+        let reply = app.get(&path, &root).await.expect(200);
+        check(template, "get", &reply);
+
         let reply = app.get(&user_path("acme", "jdoe", "credentials"), &root).await.expect(200);
-        assert_eq!(reply.body["items"].as_array().unwrap().len(), 3);
+        assert_eq!(reply.body["items"].as_array().unwrap().len(), 6);
         check("/{clientExtId}/users/{userExtId}/credentials", "get", &reply);
         let reply = app.get(&user_path("acme", "jdoe", "credentials/phone-1/history"), &root).await.expect(200);
+        check("/{clientExtId}/users/{userExtId}/credentials/{extId}/history", "get", &reply);
+        let reply = app.get(&user_path("acme", "jdoe", "credentials/app-3/history"), &root).await.expect(200);
         check("/{clientExtId}/users/{userExtId}/credentials/{extId}/history", "get", &reply);
 
         let reply = unauthenticated(&app, "GET", &user_path("acme", "jdoe", "password")).await.expect(401);
         check("/{clientExtId}/users/{userExtId}/password", "get", &reply);
+
+        // A GET of an OATH credential must not carry the create response's `uri`.
+        let path = format!("{BASE}/{{clientExtId}}/users/{{userExtId}}/oath-credentials/{{extId}}");
+        let mut with_uri = app.get(&user_path("acme", "jdoe", "oath-credentials/app-2"), &root).await.expect(200).body;
+        assert!(schema_errors(&doc, &path, "get", 200, &with_uri).is_empty());
+        with_uri["uri"] = json!("otpauth://hotp/ACME:jdoe?secret=X");
+        assert!(!schema_errors(&doc, &path, "get", 200, &with_uri).is_empty());
 
         // The validation can fail: an extra field, a missing one, a wrong enum value.
         let path = format!("{BASE}/{{clientExtId}}/users/{{userExtId}}/password");
