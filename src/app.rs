@@ -9,7 +9,6 @@ use axum::http::Method;
 use axum::http::header::{self, AUTHORIZATION, HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -102,11 +101,14 @@ pub async fn load_keys(store: &Store, settings: &Settings) -> Result<Keys, Store
     Ok(keys)
 }
 
-/// HTTP limits and policies applied to every request.
+/// HTTP limits and policies applied to every request, and what the router serves besides
+/// the API.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// Serve the Swagger UI at `/swagger-ui` (`IDM_SWAGGER_UI`).
+    pub swagger_ui: bool,
     /// Origins allowed by CORS; empty: no CORS headers, preflights are not answered.
     pub cors_origins: Vec<HeaderValue>,
 }
@@ -116,6 +118,7 @@ impl Limits {
         Self {
             body_limit: settings.body_limit,
             request_timeout: settings.request_timeout,
+            swagger_ui: settings.swagger_ui,
             cors_origins: settings.cors_origins.clone(),
         }
     }
@@ -126,6 +129,7 @@ impl Default for Limits {
         Self {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            swagger_ui: true,
             cors_origins: Vec::new(),
         }
     }
@@ -139,10 +143,7 @@ impl Default for Limits {
 pub fn build_router(state: AppState, limits: Limits) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let router = Router::new()
-        .merge(crate::api::routes())
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(observe::scrape))
+        .merge(crate::api::routes(limits.swagger_ui))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a request handler panicked".into()).into_response()
         }))
@@ -202,15 +203,6 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
     }
-}
-
-async fn live() -> &'static str {
-    "ok"
-}
-
-async fn ready(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.store.ping().await?;
-    Ok("ok")
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.

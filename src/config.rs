@@ -110,6 +110,9 @@ pub struct Settings {
     /// Do not apply database migrations when serving (run `migrate` from a deploy job).
     #[arg(long, env = "IDM_SKIP_MIGRATIONS", global = true)]
     pub skip_migrations: bool,
+    /// Serve the API reference (Swagger UI) at /swagger-ui; `false` to turn it off.
+    #[arg(long, env = "IDM_SWAGGER_UI", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub swagger_ui: bool,
     /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
     #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -152,7 +155,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} log_format={:?} cors_origins={:?}",
+             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} log_format={:?} cors_origins={:?}",
             self.listen,
             redact_url(self.database_url()),
             set(&self.jwt_secret),
@@ -165,6 +168,7 @@ impl Settings {
             self.request_timeout,
             self.body_limit,
             self.skip_migrations,
+            self.swagger_ui,
             self.log_format,
             self.cors_origins,
         )
@@ -225,6 +229,9 @@ mod tests {
         let cli = Cli::parse_from(["idm-credentials"]);
         assert!(cli.command.is_none());
         assert_eq!(cli.settings.body_limit, 65536);
+        assert!(cli.settings.swagger_ui);
+        let off = Cli::parse_from(["idm-credentials", "--swagger-ui", "false"]);
+        assert!(!off.settings.swagger_ui);
         assert!(
             cli.settings.cors_origins.is_empty(),
             "CORS is off by default"

@@ -7,9 +7,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// One entry of the `errors` array.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorItem {
+    /// A stable `errors.*` code (README, "Errors").
+    #[schema(value_type = String, example = "errors.noRecord")]
     pub code: &'static str,
+    /// A sentence for humans; never a stack trace, SQL or a secret.
     pub message: String,
 }
 
@@ -143,9 +146,10 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    errors: Vec<ErrorItem>,
+/// nevisIDM's error envelope: every problem found, not just the first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<ErrorItem>,
 }
 
 /// Seconds a client should wait before retrying when the database is down.

@@ -1,43 +1,56 @@
 //! `/{clientExtId}/users/{userExtId}/credentials`: every credential of a user, and the
 //! history of one.
 
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::PathIds;
+use super::openapi::ReadErrors;
+use super::schema::{CredentialPath, UserPath};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::history::{FieldChange, HistoryEntry};
+use crate::domain::history::{Action, FieldChange, HistoryEntry};
 use crate::domain::time;
-use crate::domain::view::CredentialView;
+use crate::domain::view::{AnyCredential, CredentialView};
 use crate::error::ApiError;
 use crate::service::credential::audience;
 use crate::service::directory as service;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/{clientExtId}/users/{userExtId}/credentials", get(list))
-        .route(
-            "/{clientExtId}/users/{userExtId}/credentials/{extId}/history",
-            get(history),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(history))
 }
 
-#[derive(Serialize)]
-struct Items<T> {
-    items: Vec<T>,
+/// Every credential of a user, of all types.
+#[derive(Serialize, ToSchema)]
+struct CredentialList {
+    #[schema(value_type = Vec<AnyCredential>)]
+    items: Vec<CredentialView>,
 }
 
-#[derive(Serialize)]
+/// The history of one credential, oldest first.
+#[derive(Serialize, ToSchema)]
+struct HistoryList {
+    items: Vec<HistoryDto>,
+}
+
+/// One change of a credential.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = HistoryEntry)]
 struct HistoryDto {
+    /// The version the change produced.
     version: i32,
     timestamp: String,
+    /// The caller's `sub`.
     actor: String,
-    action: &'static str,
+    action: Action,
     changes: Vec<FieldChange>,
 }
 
@@ -47,12 +60,18 @@ impl From<HistoryEntry> for HistoryDto {
             version: entry.version,
             timestamp: time::format(&entry.at),
             actor: entry.actor,
-            action: entry.action.as_str(),
+            action: entry.action,
             changes: entry.changes,
         }
     }
 }
 
+/// Every credential of the user (`CredentialView`, or the user in self-admin mode).
+#[utoipa::path(
+    get, operation_id = "listCredentials", path = "/{clientExtId}/users/{userExtId}/credentials", tag = "credentials",
+    params(UserPath), security(("bearer" = [])),
+    responses((status = 200, description = "The user's credentials", body = CredentialList), ReadErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -68,9 +87,15 @@ async fn list(
         .iter()
         .map(|c| CredentialView::new(c, audience(access), None))
         .collect();
-    Ok(Json(Items { items }).into_response())
+    Ok(Json(CredentialList { items }).into_response())
 }
 
+/// The history of one credential, secrets redacted (`CredentialView`).
+#[utoipa::path(
+    get, operation_id = "credentialHistory", path = "/{clientExtId}/users/{userExtId}/credentials/{extId}/history", tag = "credentials",
+    params(CredentialPath), security(("bearer" = [])),
+    responses((status = 200, description = "The credential's history", body = HistoryList), ReadErrors)
+)]
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,11 +108,8 @@ async fn history(
         ids.ext("extId")?,
     )
     .await?;
-    Ok(Json(Items {
-        items: entries
-            .into_iter()
-            .map(HistoryDto::from)
-            .collect::<Vec<_>>(),
+    Ok(Json(HistoryList {
+        items: entries.into_iter().map(HistoryDto::from).collect(),
     })
     .into_response())
 }

@@ -1,47 +1,45 @@
 //! Clients, users and policies: enough to set up data for the credential endpoints.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::{CreateClientErrors, DirectoryDeleteErrors, ReadErrors, WriteErrors};
 use super::response::{created, segment};
+use super::schema::{
+    ClientCreate, ClientPath, PolicyCreate, PolicyPatch, PolicyPath, UserCreate, UserPath,
+    UserProfile, UserState,
+};
 use super::{BASE, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::directory::{Client, Policy, User};
+use crate::domain::policy::PolicyType;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::service::directory as service;
 use crate::service::policies;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/clients", post(create_client))
-        .route(
-            "/clients/{clientExtId}",
-            get(get_client).delete(delete_client),
-        )
-        .route("/{clientExtId}/users", post(create_user))
-        .route(
-            "/{clientExtId}/users/{userExtId}",
-            get(get_user).delete(delete_user),
-        )
-        .route(
-            "/{clientExtId}/policies",
-            post(create_policy).get(list_policies),
-        )
-        .route(
-            "/{clientExtId}/policies/{policyExtId}",
-            get(get_policy).patch(patch_policy).delete(delete_policy),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_client))
+        .routes(routes!(get_client, delete_client))
+        .routes(routes!(create_user))
+        .routes(routes!(get_user, delete_user))
+        .routes(routes!(create_policy, list_policies))
+        .routes(routes!(get_policy, patch_policy, delete_policy))
 }
 
-#[derive(Serialize)]
+/// A client (tenant).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Client)]
 struct ClientDto {
     ext_id: String,
     name: String,
@@ -62,14 +60,18 @@ impl From<&Client> for ClientDto {
     }
 }
 
-#[derive(Serialize)]
+/// A user.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = User)]
 struct UserDto {
     ext_id: String,
     client_ext_id: String,
     login_id: String,
+    #[schema(value_type = UserState)]
     user_state: &'static str,
     #[serde(flatten)]
+    #[schema(value_type = UserProfile)]
     profile: Map<String, Value>,
     created: String,
     last_modified: String,
@@ -91,15 +93,17 @@ impl From<&User> for UserDto {
     }
 }
 
-#[derive(Serialize)]
+/// A policy: the parameters of the credentials that use it.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Policy)]
 struct PolicyDto {
     ext_id: String,
     client_ext_id: String,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    policy_type: &'static str,
+    policy_type: PolicyType,
     default_policy: bool,
     parameters: crate::domain::policy::Parameters,
     created: String,
@@ -114,7 +118,7 @@ impl From<&Policy> for PolicyDto {
             client_ext_id: p.client_ext_id.clone(),
             name: p.name.clone(),
             description: p.description.clone(),
-            policy_type: p.policy_type.as_str(),
+            policy_type: p.policy_type,
             default_policy: p.default_policy,
             parameters: p.parameters.clone(),
             created: time::format(&p.created),
@@ -124,11 +128,18 @@ impl From<&Policy> for PolicyDto {
     }
 }
 
-#[derive(Serialize)]
-struct Items<T> {
-    items: Vec<T>,
+/// The policies of a client.
+#[derive(Serialize, ToSchema)]
+struct PolicyList {
+    items: Vec<PolicyDto>,
 }
 
+/// Create a client with one default policy per credential type (`ClientCreate`, not bound to a client).
+#[utoipa::path(
+    post, operation_id = "createClient", path = "/clients", tag = "directory",
+    request_body = ClientCreate, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = ClientDto, headers(("Location" = String, description = "The URL of the new resource"))), CreateClientErrors)
+)]
 async fn create_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,6 +150,12 @@ async fn create_client(
     Ok(created(location, ClientDto::from(&client)))
 }
 
+/// A client (`ClientView`).
+#[utoipa::path(
+    get, operation_id = "getClient", path = "/clients/{clientExtId}", tag = "directory",
+    params(ClientPath), security(("bearer" = [])),
+    responses((status = 200, description = "The client", body = ClientDto), ReadErrors)
+)]
 async fn get_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -148,6 +165,12 @@ async fn get_client(
     Ok(Json(ClientDto::from(&client)).into_response())
 }
 
+/// Delete a client with everything in it (`ClientDelete`, not bound to a client).
+#[utoipa::path(
+    delete, operation_id = "deleteClient", path = "/clients/{clientExtId}", tag = "directory",
+    params(ClientPath), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), DirectoryDeleteErrors)
+)]
 async fn delete_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,6 +180,12 @@ async fn delete_client(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Create a user (`UserCreate`).
+#[utoipa::path(
+    post, operation_id = "createUser", path = "/{clientExtId}/users", tag = "directory",
+    params(ClientPath), request_body = UserCreate, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = UserDto, headers(("Location" = String, description = "The URL of the new resource"))), WriteErrors)
+)]
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -172,6 +201,12 @@ async fn create_user(
     Ok(created(location, UserDto::from(&user)))
 }
 
+/// A user (`UserView`, or the user in self-admin mode).
+#[utoipa::path(
+    get, operation_id = "getUser", path = "/{clientExtId}/users/{userExtId}", tag = "directory",
+    params(UserPath), security(("bearer" = [])),
+    responses((status = 200, description = "The user", body = UserDto), ReadErrors)
+)]
 async fn get_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,6 +221,12 @@ async fn get_user(
     Ok(Json(UserDto::from(&user)).into_response())
 }
 
+/// Delete a user with their credentials (`UserDelete`).
+#[utoipa::path(
+    delete, operation_id = "deleteUser", path = "/{clientExtId}/users/{userExtId}", tag = "directory",
+    params(UserPath), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), DirectoryDeleteErrors)
+)]
 async fn delete_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -200,6 +241,12 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Create a policy (`PolicyCreate`).
+#[utoipa::path(
+    post, operation_id = "createPolicy", path = "/{clientExtId}/policies", tag = "directory",
+    params(ClientPath), request_body = PolicyCreate, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = PolicyDto, headers(("Location" = String, description = "The URL of the new resource"))), WriteErrors)
+)]
 async fn create_policy(
     State(state): State<AppState>,
     caller: Caller,
@@ -215,18 +262,30 @@ async fn create_policy(
     Ok(created(location, PolicyDto::from(&policy)))
 }
 
+/// The client's policies (`PolicyView`).
+#[utoipa::path(
+    get, operation_id = "listPolicies", path = "/{clientExtId}/policies", tag = "directory",
+    params(ClientPath), security(("bearer" = [])),
+    responses((status = 200, description = "The policies", body = PolicyList), ReadErrors)
+)]
 async fn list_policies(
     State(state): State<AppState>,
     caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
     let policies = policies::list_policies(state.ctx(&caller), ids.ext("clientExtId")?).await?;
-    Ok(Json(Items {
+    Ok(Json(PolicyList {
         items: policies.iter().map(PolicyDto::from).collect(),
     })
     .into_response())
 }
 
+/// A policy (`PolicyView`).
+#[utoipa::path(
+    get, operation_id = "getPolicy", path = "/{clientExtId}/policies/{policyExtId}", tag = "directory",
+    params(PolicyPath), security(("bearer" = [])),
+    responses((status = 200, description = "The policy", body = PolicyDto), ReadErrors)
+)]
 async fn get_policy(
     State(state): State<AppState>,
     caller: Caller,
@@ -241,6 +300,16 @@ async fn get_policy(
     Ok(Json(PolicyDto::from(&policy)).into_response())
 }
 
+/// Change a policy (`PolicyView` + `PolicyModify`).
+#[utoipa::path(
+    patch, operation_id = "patchPolicy", path = "/{clientExtId}/policies/{policyExtId}", tag = "directory",
+    params(PolicyPath), security(("bearer" = [])),
+    request_body(content(
+        (PolicyPatch = "application/json"),
+        (PolicyPatch = "application/merge-patch+json"),
+    )),
+    responses((status = 200, description = "The policy after the change", body = PolicyDto), WriteErrors)
+)]
 async fn patch_policy(
     State(state): State<AppState>,
     caller: Caller,
@@ -252,6 +321,12 @@ async fn patch_policy(
     Ok(Json(PolicyDto::from(&policy)).into_response())
 }
 
+/// Delete a policy that no credential uses (`PolicyDelete`; 409 while in use).
+#[utoipa::path(
+    delete, operation_id = "deletePolicy", path = "/{clientExtId}/policies/{policyExtId}", tag = "directory",
+    params(PolicyPath), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), DirectoryDeleteErrors)
+)]
 async fn delete_policy(
     State(state): State<AppState>,
     caller: Caller,

@@ -8,8 +8,9 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::domain::view::CredentialView;
+use crate::domain::view::{CredentialView, MtanCredential, OathCredential};
 use crate::error::ApiError;
 use crate::service::credential::{ListQuery, Listing, audience};
 
@@ -41,9 +42,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Pagination {
+pub struct Pagination {
+    /// Send it back as `continuationToken` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     continuation_token: Option<String>,
     limit: i64,
@@ -55,6 +57,31 @@ struct ListDto {
     #[serde(rename = "_pagination")]
     pagination: Pagination,
 }
+
+/// The document's name for one page of a type's credentials; [`ListDto`] serializes it.
+macro_rules! page_schema {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Serialize, ToSchema)]
+        #[allow(dead_code)] // documents the response; ListDto serializes it
+        pub struct $name {
+            items: Vec<$item>,
+            #[serde(rename = "_pagination")]
+            pagination: Pagination,
+        }
+    };
+}
+
+page_schema!(
+    MtanList,
+    MtanCredential,
+    "One page of a user's mTAN credentials."
+);
+page_schema!(
+    OathList,
+    OathCredential,
+    "One page of a user's OATH credentials."
+);
 
 /// 200 with the page; items never carry a one-time secret.
 pub fn page(listing: Listing) -> Response {

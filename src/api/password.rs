@@ -1,30 +1,37 @@
 //! `/{clientExtId}/users/{userExtId}/password` (seed 003) and `.../password/reset`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, ResetErrors, WriteErrors};
 use super::response::{self, user_location};
+use super::schema::{IfMatchHeader as IfMatchParam, PasswordCreate, PasswordPatch, UserPath};
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::view::PasswordCredential;
 use crate::error::ApiError;
 use crate::service::password;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/{clientExtId}/users/{userExtId}/password",
-            post(create).get(get).patch(patch).delete(delete),
-        )
-        .route(
-            "/{clientExtId}/users/{userExtId}/password/reset",
-            post(reset),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, get, patch, delete))
+        .routes(routes!(reset))
 }
 
+/// Create the user's password (`CredentialCreate` + `CredentialChangeState`).
+#[utoipa::path(
+    post, operation_id = "createPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
+    params(UserPath), request_body = PasswordCreate, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `passwordFragment` when the server generated it",
+         body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"), ("Location" = String, description = "The URL of the new resource"))),
+        WriteErrors,
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -41,6 +48,16 @@ async fn create(
     ))
 }
 
+/// The user's password (`CredentialView`, or the user in self-admin mode, who does not
+/// see the hash).
+#[utoipa::path(
+    get, operation_id = "getPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
+    params(UserPath), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The password credential", body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        ReadErrors,
+    )
+)]
 async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,6 +72,19 @@ async fn get(
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
+/// Change state or comment (`CredentialView` + `CredentialModify`).
+#[utoipa::path(
+    patch, operation_id = "patchPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
+    params(UserPath, IfMatchParam), security(("bearer" = [])),
+    request_body(content(
+        (PasswordPatch = "application/json"),
+        (PasswordPatch = "application/merge-patch+json"),
+    )),
+    responses(
+        (status = 200, description = "The password after the change", body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        PatchErrors,
+    )
+)]
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,6 +97,12 @@ async fn patch(
     Ok(response::credential(StatusCode::OK, outcome, None))
 }
 
+/// Delete the password (`CredentialDelete`, or the user with an `X-Token`).
+#[utoipa::path(
+    delete, operation_id = "deletePassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
+    params(UserPath, IfMatchParam), security(("bearer" = []), ("bearer" = [], "xToken" = [])),
+    responses((status = 204, description = "Deleted"), DeleteErrors)
+)]
 async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,8 +119,19 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// 201 with the DTO and its one-time `passwordFragment` when the policy generates reset
-/// codes; 204 otherwise (nevisIDM's reset-password page).
+/// Reset the password (`CredentialView` + `CredentialModify`, or the user with an
+/// `X-Token`): 201 with the DTO and its one-time `passwordFragment` when the policy
+/// generates reset codes; 204 otherwise (nevisIDM's reset-password page).
+#[utoipa::path(
+    post, operation_id = "resetPassword", path = "/{clientExtId}/users/{userExtId}/password/reset", tag = "password",
+    params(UserPath, IfMatchParam), security(("bearer" = []), ("bearer" = [], "xToken" = [])),
+    responses(
+        (status = 201, description = "Reset to a generated password, shown once as `passwordFragment`",
+         body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
+        (status = 204, description = "Reset; the password is in state `initial` with reason `reset`"),
+        ResetErrors,
+    )
+)]
 async fn reset(
     State(state): State<AppState>,
     caller: Caller,

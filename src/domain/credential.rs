@@ -5,7 +5,7 @@ use super::oath::OathAttributes;
 use super::state::{CredentialState, StateChangeReason};
 
 /// The credential types this server implements, with nevisIDM's wire names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum CredentialType {
     #[serde(rename = "Password")]
     Password,

@@ -11,7 +11,8 @@ const BOOKKEEPING: &[&str] = &["version", "lastModified"];
 
 pub const REDACTED: &str = "[redacted]";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One changed field: its old and new value (`null` when absent; secrets redacted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldChange {
     pub field: String,
     #[serde(default)]
@@ -21,7 +22,7 @@ pub struct FieldChange {
 }
 
 /// What happened to a credential.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,

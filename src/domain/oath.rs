@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Builder, Secret};
+use utoipa::ToSchema;
 
 use super::policy::Parameters;
 
 /// `authenticationMethod`: counter- or time-based codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum OtpMethod {
     #[serde(rename = "TOTP")]
     Totp,
@@ -16,7 +17,7 @@ pub enum OtpMethod {
 }
 
 /// `hashingAlgorithm` of the HMAC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum HashAlgorithm {
     #[serde(rename = "SHA1")]
     Sha1,
@@ -249,21 +250,32 @@ impl OathAttributes {
 }
 
 /// The OATH part of the response, in the order of seed 002's schema.
-#[derive(Serialize)]
+///
+/// Its schema leaves `uri` out: only the create response has it
+/// (`OathCredentialCreated`), GET and list never do.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OathFields {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
     pub uri: Option<String>,
+    /// The `OathPolicy`'s `issuer`, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     pub authentication_method: OtpMethod,
     pub hashing_algorithm: HashAlgorithm,
     /// A string in nevisIDM's schema.
+    #[schema(pattern = "^[6-8]$")]
     pub digits: String,
+    /// Seconds a TOTP code is valid; TOTP only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub period: Option<u64>,
+    /// The HOTP counter; HOTP only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counter: Option<u64>,
+    /// The secret as stored: AES-256-GCM ciphertext, never the secret itself; not shown to
+    /// self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub label: String,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::credential::CredentialType;
 
 /// The policy types of the credential types this server implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum PolicyType {
     #[serde(rename = "PwdPolicy")]
     Pwd,
@@ -55,7 +55,7 @@ impl PolicyType {
 }
 
 /// Policy parameters: nevisIDM's map of string to string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Parameters(pub BTreeMap<String, String>);
 

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The eight credential states of nevisIDM, with their wire names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum CredentialState {
     #[serde(rename = "initial")]
     Initial,
@@ -56,7 +56,8 @@ impl CredentialState {
 }
 
 /// Why the state last changed (nevisIDM's `credential-state-change-reasons`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum StateChangeReason {
     CustomizedReasonCode,
     Initialized,
@@ -177,6 +178,8 @@ mod tests {
         }
         for reason in StateChangeReason::ALL {
             assert_eq!(StateChangeReason::parse(reason.as_str()), Some(reason));
+            let json = serde_json::to_value(reason).unwrap();
+            assert_eq!(json, reason.as_str());
         }
         assert_eq!(CredentialState::parse("tmp_locked"), None);
     }

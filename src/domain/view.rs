@@ -1,11 +1,18 @@
 //! The response shape of a credential, field for field as in the seed pages' schemas.
+//!
+//! The same structs give the OpenAPI schemas (`ToSchema`), so the document cannot drift
+//! from what is serialized. A credential is [`CredentialCommon`] plus the fields of its
+//! type; `PasswordCredential`, `TicketCredential`, `MtanCredential`, `OathCredential`
+//! (`OathCredentialCreated`) and `MobileSignatureCredential` exist for the document only,
+//! naming each type's whole response.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::credential::{Attributes, Credential, CredentialType};
 use super::oath::OathFields;
-use super::state::CredentialState;
+use super::state::{CredentialState, StateChangeReason};
 use super::time;
 
 /// Who reads the credential: self-admin readers do not see internal attributes
@@ -25,7 +32,9 @@ pub enum OneTimeSecret {
     OathUri(String),
 }
 
-#[derive(Serialize)]
+/// When the credential may be used; either end may be absent.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Validity)]
 pub struct ValidityView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
@@ -33,9 +42,20 @@ pub struct ValidityView {
     pub to: Option<String>,
 }
 
+/// A credential as every endpoint returns it: the common fields, then its type's fields.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct CredentialView {
+    #[serde(flatten)]
+    pub common: CredentialCommon,
+    #[serde(flatten)]
+    pub fields: TypeFields,
+}
+
+/// The response fields every credential type has.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialCommon {
+    /// UTC, `YYYY-MM-DDThh:mm:ssZ`.
     pub created: String,
     pub last_modified: String,
     pub version: i32,
@@ -45,7 +65,7 @@ pub struct CredentialView {
     pub policy_ext_id: Option<String>,
     pub state_name: CredentialState,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_change_reason: Option<&'static str>,
+    pub state_change_reason: Option<StateChangeReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_change_detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,8 +80,6 @@ pub struct CredentialView {
     pub kind: CredentialType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity: Option<ValidityView>,
-    #[serde(flatten)]
-    pub fields: TypeFields,
 }
 
 /// The fields only one type has.
@@ -75,42 +93,49 @@ pub enum TypeFields {
     MobileSignature(MobileSignatureFields),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MtanFields {
     pub mobile_number: MobileNumberView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MobileSignatureFields {
     pub identificator: String,
     pub mssp_identifier: String,
+    /// One PEM-encoded X.509 certificate; absent when none was given or it was removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer_cert: Option<String>,
     pub msisdn: String,
 }
 
 /// `mobileNumber` on output: an object, though it is a plain string on input.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = MobileNumber)]
 pub struct MobileNumberView {
+    /// As the client sent it.
     pub raw: String,
+    /// Normalized, e.g. `+41791234567`.
     pub e164: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordFields {
     pub reset_count: i32,
+    /// The hash (PHC string or `{SSHA256}`); not shown to self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// The generated password, only in the response that created it (reset codes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_fragment: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketFields {
+    /// The `{SSHA256}` digest of the value; not shown to self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
     pub failure_count: i64,
@@ -120,8 +145,128 @@ pub struct TicketFields {
     pub identification: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The ticket value, only in the create and reset responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_value: Option<String>,
+}
+
+/// A password credential (seed 003).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct PasswordCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: PasswordFields,
+}
+
+/// A ticket credential (seed 004).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct TicketCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: TicketFields,
+}
+
+/// An mTAN credential (seed 000).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct MtanCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: MtanFields,
+}
+
+/// An OATH credential (seed 002) as GET, list and PATCH return it: never the `uri`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct OathCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: OathFields,
+}
+
+/// A new OATH credential: [`OathCredential`] and, this once, the provisioning `uri`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct OathCredentialCreated {
+    #[serde(flatten)]
+    credential: OathCredential,
+    /// The `otpauth://` Key URI with the secret, to show as a QR code; shown only here.
+    #[schema(pattern = "^otpauth://(totp|hotp)/")]
+    uri: String,
+}
+
+/// A mobile signature credential (seed 001).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct MobileSignatureCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: MobileSignatureFields,
+}
+
+/// A credential of any type, as the list of a user's credentials returns it: `anyOf`
+/// the per-type schemas (they overlap, so `oneOf` would reject valid items).
+pub struct AnyCredential;
+
+type Schemas = Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)>;
+
+/// A per-type schema: its name, and how to add it with the schemas it refers to.
+struct PerType {
+    name: fn() -> std::borrow::Cow<'static, str>,
+    add: fn(&mut Schemas),
+}
+
+impl PerType {
+    const fn of<T: ToSchema>() -> Self {
+        Self {
+            name: T::name,
+            add: with_schema::<T>,
+        }
+    }
+}
+
+const PER_TYPE: &[PerType] = &[
+    PerType::of::<PasswordCredential>(),
+    PerType::of::<TicketCredential>(),
+    PerType::of::<MtanCredential>(),
+    PerType::of::<OathCredential>(),
+    PerType::of::<MobileSignatureCredential>(),
+];
+
+/// Adds `T`'s own schema and the schemas it refers to.
+fn with_schema<T: ToSchema>(schemas: &mut Schemas) {
+    schemas.push((T::name().into(), T::schema()));
+    T::schemas(schemas);
+}
+
+impl utoipa::PartialSchema for AnyCredential {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        PER_TYPE
+            .iter()
+            .fold(AnyOfBuilder::new(), |any, per_type| {
+                any.item(Ref::from_schema_name((per_type.name)()))
+            })
+            .into()
+    }
+}
+
+impl ToSchema for AnyCredential {
+    fn schemas(schemas: &mut Schemas) {
+        for per_type in PER_TYPE {
+            (per_type.add)(schemas);
+        }
+    }
 }
 
 /// The response fields every credential type has.
@@ -203,7 +348,7 @@ impl CredentialView {
                 from: c.validity.from.as_ref().map(time::format),
                 to: c.validity.to.as_ref().map(time::format),
             });
-        Self {
+        let common = CredentialCommon {
             created: time::format(&c.created),
             last_modified: time::format(&c.last_modified),
             version: c.version,
@@ -211,7 +356,7 @@ impl CredentialView {
             user_ext_id: c.user_ext_id.clone(),
             policy_ext_id: c.policy.as_ref().map(|p| p.ext_id.clone()),
             state_name: c.state,
-            state_change_reason: c.state_change_reason.map(|r| r.as_str()),
+            state_change_reason: c.state_change_reason,
             state_change_detail: c.state_change_detail.clone(),
             last_successful_login_date: c.logins.last_success.as_ref().map(time::format),
             successful_login_count: c.logins.success_count,
@@ -220,8 +365,8 @@ impl CredentialView {
             modification_comment: c.modification_comment.clone(),
             kind: c.kind(),
             validity,
-            fields,
-        }
+        };
+        Self { common, fields }
     }
 
     /// The view as a JSON object, for read-only checks and history diffs.

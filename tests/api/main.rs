@@ -14,6 +14,7 @@ mod mobile_signature;
 mod mtan;
 mod mtan_login;
 mod oath;
+mod openapi;
 mod ops;
 mod password;
 mod race;

@@ -48,6 +48,7 @@ macro_rules! both_stores {
 
 pub struct TestApp {
     pub router: Router,
+    /// For tests that build a router with other limits.
     pub state: AppState,
     keys: Keys,
     /// The database behind the router, for tests that check what is stored.
