@@ -48,6 +48,8 @@ macro_rules! both_stores {
 
 pub struct TestApp {
     pub router: Router,
+    /// The database behind the router (for fixture import and export).
+    pub store: Store,
     keys: Keys,
 }
 
@@ -95,7 +97,7 @@ impl TestApp {
         store.migrate().await.expect("migrations apply");
         let cli = Cli::try_parse_from(["idm-credentials", "--jwt-secret", SECRET])
             .expect("settings parse");
-        let state = AppState::initialize(store, &cli.settings)
+        let state = AppState::initialize(store.clone(), &cli.settings)
             .await
             .expect("state initializes");
         let limits = Limits {
@@ -104,6 +106,7 @@ impl TestApp {
         };
         Self {
             router: app::build_router(state, limits),
+            store,
             keys: Keys::new(SECRET.as_bytes()),
         }
     }
