@@ -36,8 +36,8 @@ async fn export_text(store: &Store) -> String {
     fixtures::render(&fixtures::export(store).await.unwrap(), Syntax::Json).unwrap()
 }
 
-/// A SQLite store in a fresh file (for the cross-store round trip).
-async fn sqlite_file() -> Store {
+/// A SQLite store in a fresh file (for the cross-store round trip), and the file.
+async fn sqlite_file() -> (Store, std::path::PathBuf) {
     let path = std::env::temp_dir().join(format!("idm-fixtures-{}.db", uuid::Uuid::new_v4()));
     let store = Store::connect(
         &format!("sqlite://{}", path.display()),
@@ -46,7 +46,14 @@ async fn sqlite_file() -> Store {
     .await
     .unwrap();
     store.migrate().await.unwrap();
-    store
+    (store, path)
+}
+
+async fn remove(store: Store, path: std::path::PathBuf) {
+    store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// Changes the example's data through the API, so a round trip carries more than
@@ -211,7 +218,8 @@ both_stores! {
 /// back again into a fresh SQLite.
 #[sqlx::test(migrations = false)]
 async fn round_trip_across_stores(pool: sqlx::PgPool) {
-    let sqlite = TestApp::new(sqlite_file().await).await;
+    let (first_store, first_file) = sqlite_file().await;
+    let sqlite = TestApp::new(first_store).await;
     fixtures::import(&sqlite.store, &example(), ACTOR)
         .await
         .unwrap();
@@ -230,7 +238,7 @@ async fn round_trip_across_stores(pool: sqlx::PgPool) {
         .await
         .expect(200);
 
-    let back = sqlite_file().await;
+    let (back, back_file) = sqlite_file().await;
     fixtures::import(
         &back,
         &fixtures::parse(&from_postgres, Syntax::Json).unwrap(),
@@ -239,4 +247,6 @@ async fn round_trip_across_stores(pool: sqlx::PgPool) {
     .await
     .unwrap();
     assert_eq!(export_text(&back).await, from_sqlite);
+    remove(back, back_file).await;
+    remove(sqlite.store.clone(), first_file).await;
 }
