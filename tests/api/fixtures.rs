@@ -139,6 +139,22 @@ both_stores! {
         app.get(&format!("{BASE}/clients/newco"), &app.root()).await.expect_error(404, "errors.noRecord");
     }
 
+    /// A second password for a user is refused (one per user), and so is a stored
+    /// credential named under another internal id (its encrypted secrets are bound to it).
+    async fn one_per_user_types_and_internal_ids_conflict(app) {
+        fixtures::import(&app.store, &example(), ACTOR).await.unwrap();
+        let fixture = edited(|doc| {
+            doc["users"][0]["credentials"][0]["extId"] = json!("second-password");
+            doc["users"][0]["credentials"][2]["internalId"] = json!("another-id");
+        });
+        let problems = refused(&app.store, &fixture).await;
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with(
+            "users[0].credentials[0].type: user jdoe has a Password credential already (extId jdoe-password)"
+        ), "{problems:?}");
+        assert!(problems[1].starts_with("users[0].credentials[2].internalId: conflict: \"another-id\" differs"), "{problems:?}");
+    }
+
     /// A bad fixture gets every problem at once, each at the path of its element, and
     /// nothing of it is imported.
     async fn bad_elements_are_named_by_path_and_nothing_is_imported(app) {
