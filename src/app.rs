@@ -5,32 +5,27 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header::{AUTHORIZATION, HeaderName};
+use axum::http::Method;
+use axum::http::header::{self, AUTHORIZATION, HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::{Caller, Keys};
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::observe::{self, Metrics};
 use crate::service::Ctx;
 use crate::store::{Store, StoreError};
 
-/// The key that encrypts OATH secrets at rest (32 bytes). Never printed.
-#[derive(Clone)]
-pub struct SecretKey(pub [u8; 32]);
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey([redacted])")
-    }
-}
+pub use crate::domain::secret_box::SecretKey;
 
 /// What every request handler can reach.
 #[derive(Clone, Debug)]
@@ -38,6 +33,7 @@ pub struct AppState {
     pub store: Store,
     pub keys: Arc<Keys>,
     pub secret_key: Arc<SecretKey>,
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -67,6 +63,7 @@ impl AppState {
             store,
             keys: Arc::new(keys),
             secret_key: Arc::new(secret_key),
+            metrics: Metrics::new(),
         })
     }
 }
@@ -105,11 +102,13 @@ pub async fn load_keys(store: &Store, settings: &Settings) -> Result<Keys, Store
     Ok(keys)
 }
 
-/// HTTP limits applied to every request.
-#[derive(Clone, Copy, Debug)]
+/// HTTP limits and policies applied to every request.
+#[derive(Clone, Debug)]
 pub struct Limits {
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty: no CORS headers, preflights are not answered.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 impl Limits {
@@ -117,6 +116,7 @@ impl Limits {
         Self {
             body_limit: settings.body_limit,
             request_timeout: settings.request_timeout,
+            cors_origins: settings.cors_origins.clone(),
         }
     }
 }
@@ -126,33 +126,74 @@ impl Default for Limits {
         Self {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
         }
     }
 }
 
-/// The whole application: API routes, health, and the middleware stack.
+/// The whole application: API routes, health, metrics, and the middleware stack.
+///
+/// Layers run outside-in in the reverse order of the `.layer` calls: the request id is
+/// set first, so the per-request log line and every handler log carry it; panics and
+/// timeouts become nevisIDM errors inside the log/metrics layer, so they are counted.
 pub fn build_router(state: AppState, limits: Limits) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let router = Router::new()
         .merge(crate::api::routes())
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route("/metrics", get(observe::scrape))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a request handler panicked".into()).into_response()
+        }))
         .layer(middleware::from_fn_with_state(
             limits.request_timeout,
             timeout,
         ))
-        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(DefaultBodyLimit::max(limits.body_limit));
+    let router = match cors(&limits.cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(CompressionLayer::new())
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
             HeaderName::from_static("x-token"),
         ]))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal("a request handler panicked".into()).into_response()
-        }))
         .with_state(state)
+}
+
+/// CORS for the configured origins, or none: without origins a preflight gets the same
+/// answer as any unknown request, so browsers refuse cross-origin calls.
+fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                HeaderName::from_static("x-token"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Answers 503 instead of hanging when a request outlives its deadline.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use http::HeaderValue;
 
 /// The embedded default store: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://idm.db";
@@ -35,6 +36,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write everything stored as a fixture (secrets as stored: hashes and ciphertext).
     Export(ExportArgs),
+    /// Ask a running server's /health/ready (on the --listen port) and exit 0 when it is
+    /// ready, 1 otherwise: a container HEALTHCHECK that needs no curl.
+    Healthcheck,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -138,6 +142,27 @@ pub struct Settings {
     /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
     #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g. https://admin.example.com; CORS is off when unset.
+    #[arg(long, env = "IDM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+/// An origin is `scheme://host[:port]`: anything else would never match a browser's
+/// `Origin` header, so it is refused at startup rather than silently ignored.
+fn parse_origin(text: &str) -> Result<HeaderValue, String> {
+    let text = text.trim();
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    let valid = host.is_some_and(|host| {
+        !host.is_empty() && !host.contains(|c: char| c == '/' || c.is_whitespace())
+    });
+    if !valid {
+        return Err(format!(
+            "{text:?} is not an origin like https://admin.example.com"
+        ));
+    }
+    HeaderValue::from_str(text).map_err(|e| e.to_string())
 }
 
 impl Settings {
@@ -156,7 +181,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} import_file={:?} log_format={:?}",
+             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen,
             redact_url(self.database_url()),
             set(&self.jwt_secret),
@@ -171,6 +196,7 @@ impl Settings {
             self.skip_migrations,
             self.import_file,
             self.log_format,
+            self.cors_origins,
         )
     }
 }
@@ -229,5 +255,28 @@ mod tests {
         let cli = Cli::parse_from(["idm-credentials"]);
         assert!(cli.command.is_none());
         assert_eq!(cli.settings.body_limit, 65536);
+        assert!(
+            cli.settings.cors_origins.is_empty(),
+            "CORS is off by default"
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list_of_origins() {
+        let cli = Cli::parse_from([
+            "idm-credentials",
+            "--cors-origins",
+            "https://admin.example.com,http://localhost:3000",
+        ]);
+        assert_eq!(
+            cli.settings.cors_origins,
+            ["https://admin.example.com", "http://localhost:3000"]
+        );
+        for bad in ["admin.example.com", "https://x.com/path", "*"] {
+            assert!(
+                Cli::try_parse_from(["idm-credentials", "--cors-origins", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

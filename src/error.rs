@@ -160,13 +160,15 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let status = self.status();
-        let mut response = (
-            status,
-            Json(ErrorBody {
-                errors: self.items(),
-            }),
-        )
-            .into_response();
+        let items = self.items();
+        let code = items.first().map(|item| item.code);
+        let mut response = (status, Json(ErrorBody { errors: items })).into_response();
+        if let Some(code) = code {
+            // Read by the metrics middleware (optimistic-lock conflicts) and the request log.
+            response
+                .extensions_mut()
+                .insert(crate::observe::ErrorCode(code));
+        }
         let headers = response.headers_mut();
         match status {
             StatusCode::UNAUTHORIZED => {

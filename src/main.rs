@@ -7,6 +7,10 @@ use idm_credentials::config::{
 };
 use idm_credentials::fixtures::{self, Syntax};
 use idm_credentials::store::{PoolSettings, Store};
+use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
 use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn std::error::Error>;
@@ -21,6 +25,7 @@ async fn main() {
         Command::Token(args) => token(&cli.settings, &args).await,
         Command::Import(args) => import(&cli.settings, &args.file).await,
         Command::Export(args) => export(&cli.settings, &args).await,
+        Command::Healthcheck => healthcheck(cli.settings.listen),
     };
     if let Err(error) = result {
         eprintln!("idm-credentials: {error}");
@@ -30,8 +35,10 @@ async fn main() {
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // No colour codes when stderr is a file or a container log.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -57,6 +64,7 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
         import_into(&store, file).await?;
     }
     let state = AppState::initialize(store.clone(), settings).await?;
+    state.metrics.spawn_upkeep();
     let router = app::build_router(state, Limits::from_settings(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend_name(), "listening");
@@ -147,7 +155,36 @@ async fn token(settings: &Settings, args: &TokenArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
+/// `GET /health/ready` on the local listen address: exit 0 when the server answers 200.
+/// Plain HTTP/1.1 over a socket, so a container image needs no curl.
+fn healthcheck(listen: SocketAddr) -> Result<(), Failure> {
+    use std::io::{Read, Write};
+    let timeout = Duration::from_secs(5);
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let address = SocketAddr::new(ip, listen.port());
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET /health/ready HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) == Some("200") {
+        println!("ready");
+        Ok(())
+    } else {
+        Err(format!("not ready: {status}").into())
+    }
+}
+
+/// Resolves on SIGTERM (container and service managers) or SIGINT (Ctrl-C).
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

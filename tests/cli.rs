@@ -38,16 +38,32 @@ fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, String) {
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .iter()
+        .map(|value| ("Authorization", value.as_str()))
+        .collect();
+    let (status, _, body) = exchange(port, method, path, &headers, body.unwrap_or(""));
+    (status, body)
+}
+
+/// Sends one HTTP/1.1 request; returns (status, head lowercased, body).
+fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
-    let body = body.unwrap_or("");
     if !body.is_empty() {
         request.push_str("Content-Type: application/json\r\n");
     }
@@ -56,11 +72,8 @@ fn http(
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
 struct Server(Child);
@@ -137,10 +150,23 @@ fn fresh_directory_sqlite_default_token_serve_and_sigterm() {
     );
     assert_eq!(status, 401);
 
+    let logs = stop(&mut server, "-TERM");
+    assert!(!logs.contains(&token), "tokens never reach the logs");
+    assert!(logs.contains("listening"), "{logs}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+}
+
+/// Waits for the child to exit after `signal`; returns its stderr.
+fn stop(server: &mut Server, signal: &str) -> String {
     let pid = server.0.id().to_string();
     assert!(
         Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([signal, &pid])
             .status()
             .unwrap()
             .success()
@@ -152,7 +178,7 @@ fn fresh_directory_sqlite_default_token_serve_and_sigterm() {
         }
         assert!(
             Instant::now() < deadline,
-            "server did not stop after SIGTERM"
+            "server did not stop after {signal}"
         );
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -165,8 +191,100 @@ fn fresh_directory_sqlite_default_token_serve_and_sigterm() {
         .unwrap()
         .read_to_string(&mut logs)
         .unwrap();
-    assert!(!logs.contains(&token), "tokens never reach the logs");
-    assert!(logs.contains("listening"), "{logs}");
+    logs
+}
+
+/// JSON logs: exactly one `request` line per request with method, route template,
+/// status, latency and request id (the client's, echoed, or a generated one); no token in
+/// the logs; `healthcheck` reports readiness; SIGINT stops the server gracefully.
+#[test]
+fn json_request_logs_request_ids_healthcheck_and_sigint() {
+    let dir = std::env::temp_dir().join(format!("idm-cli-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = command(&dir)
+        .env("IDM_LISTEN", &listen)
+        .env("IDM_LOG_FORMAT", "json")
+        .env("IDM_JWT_SECRET", "cli-test-secret-that-must-not-leak")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    wait_until_live(port);
+
+    let healthcheck = command(&dir)
+        .env("IDM_LISTEN", &listen)
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    assert!(healthcheck.status.success(), "{healthcheck:?}");
+    let nobody = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    assert!(!nobody.status.success(), "nothing listens there");
+
+    let (status, head, _) = exchange(
+        port,
+        "GET",
+        "/health/ready",
+        &[("X-Request-Id", "req-cli-42")],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(header_value(&head, "x-request-id"), Some("req-cli-42"));
+    let (status, head, _) = exchange(
+        port,
+        "POST",
+        "/nevisidm/api/core/v1/acme/users",
+        &[("Authorization", "Bearer sekrit-bearer-token-value")],
+        "{}",
+    );
+    assert_eq!(status, 401);
+    let generated = header_value(&head, "x-request-id").unwrap().to_owned();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+
+    let logs = stop(&mut server, "-INT");
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request_lines = |id: &str| -> Vec<&serde_json::Value> {
+        lines
+            .iter()
+            .filter(|l| l["message"] == "request" && l["request_id"] == id)
+            .collect()
+    };
+    let ready = request_lines("req-cli-42");
+    assert_eq!(ready.len(), 1, "one line per request: {logs}");
+    assert_eq!(ready[0]["method"], "GET");
+    assert_eq!(ready[0]["route"], "/health/ready");
+    assert_eq!(ready[0]["status"], 200);
+    assert!(
+        ready[0]["latency_ms"].as_f64().unwrap() >= 0.0,
+        "{}",
+        ready[0]
+    );
+    let denied = request_lines(&generated);
+    assert_eq!(denied.len(), 1, "{logs}");
+    assert_eq!(
+        denied[0]["route"],
+        "/nevisidm/api/core/v1/{clientExtId}/users"
+    );
+    assert_eq!(denied[0]["status"], 401);
+    assert_eq!(denied[0]["error_code"], "errors.unauthenticated");
+    assert!(
+        !logs.contains("sekrit-bearer-token-value"),
+        "no token in the logs"
+    );
+    assert!(
+        !logs.contains("cli-test-secret-that-must-not-leak"),
+        "no secret in the logs"
+    );
+    assert!(logs.contains("shutdown signal received"), "{logs}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

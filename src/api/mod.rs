@@ -5,7 +5,10 @@
 mod credentials;
 mod directory;
 mod extract;
+mod list;
+mod mobile_signature;
 mod mtan;
+mod oath;
 mod password;
 mod response;
 mod ticket;
@@ -27,7 +30,9 @@ pub fn routes() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(password::routes())
         .merge(ticket::routes())
-        .merge(mtan::routes());
+        .merge(mtan::routes())
+        .merge(oath::routes())
+        .merge(mobile_signature::routes());
     Router::new()
         .nest(BASE, api)
         .fallback(not_found)

@@ -1,24 +1,19 @@
 //! `/{clientExtId}/users/{userExtId}/mtans` (seed 000): create and list, and
 //! `.../mtans/{extId}`: get, patch, delete, and POST to record a login result.
 
-use std::collections::HashMap;
-
-use axum::extract::{FromRequestParts, Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use serde::Serialize;
 
+use super::list::{self, ListParams};
 use super::response::{self, segment, user_location};
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::CredentialView;
 use crate::error::ApiError;
-use crate::service::credential::audience;
-use crate::service::mtan::{self, ListQuery};
+use crate::service::mtan;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,49 +25,6 @@ pub fn routes() -> Router<AppState> {
             "/{clientExtId}/users/{userExtId}/mtans/{extId}",
             post(login_result).get(get).patch(patch).delete(delete),
         )
-}
-
-/// The list query; a malformed one is 400 `errors.invalidData`, not axum's plain text.
-/// Parameters nevisIDM knows but this server does not use (sorting, offset) are ignored.
-struct ListParams(ListQuery);
-
-impl<S: Send + Sync> FromRequestParts<S> for ListParams {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(mut params) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| {
-                ApiError::BadRequest(format!("Bad query string: {}", rejection.body_text()))
-            })?;
-        let limit = params
-            .remove("limit")
-            .map(|text| {
-                text.trim().parse::<i64>().map_err(|_| {
-                    ApiError::BadRequest(format!("limit must be an integer, not {text:?}"))
-                })
-            })
-            .transpose()?;
-        Ok(Self(ListQuery {
-            limit,
-            continuation_token: params.remove("continuationToken"),
-        }))
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Pagination {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    continuation_token: Option<String>,
-    limit: i64,
-}
-
-#[derive(Serialize)]
-struct ListDto {
-    items: Vec<CredentialView>,
-    #[serde(rename = "_pagination")]
-    pagination: Pagination,
 }
 
 async fn create(
@@ -100,19 +52,7 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let listing = mtan::list(state.ctx(&caller), client, user, query).await?;
-    let items = listing
-        .items
-        .iter()
-        .map(|c| CredentialView::new(c, audience(listing.access), None))
-        .collect();
-    let dto = ListDto {
-        items,
-        pagination: Pagination {
-            continuation_token: listing.continuation_token,
-            limit: listing.limit,
-        },
-    };
-    Ok(Json(dto).into_response())
+    Ok(list::page(listing))
 }
 
 async fn get(

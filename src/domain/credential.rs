@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::oath::OathAttributes;
 use super::state::{CredentialState, StateChangeReason};
 
 /// The credential types this server implements, with nevisIDM's wire names.
@@ -122,6 +123,17 @@ impl MtanAttributes {
     }
 }
 
+/// Mobile signature fields (seed 001). `signer_cert` is PEM, checked by
+/// `domain::mobile_signature::check_signer_cert` before it gets here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileSignatureAttributes {
+    pub identificator: String,
+    pub mssp_identifier: String,
+    pub msisdn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_cert: Option<String>,
+}
+
 /// The fields that only one credential type has. Stored as JSON in the `attributes`
 /// column; which struct it is follows from the `type` column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +141,8 @@ pub enum Attributes {
     Password(PasswordAttributes),
     Ticket(TicketAttributes),
     Mtan(MtanAttributes),
+    Oath(OathAttributes),
+    MobileSignature(MobileSignatureAttributes),
 }
 
 impl Attributes {
@@ -137,6 +151,8 @@ impl Attributes {
             Self::Password(_) => CredentialType::Password,
             Self::Ticket(_) => CredentialType::Ticket,
             Self::Mtan(_) => CredentialType::Mtan,
+            Self::Oath(_) => CredentialType::Oath,
+            Self::MobileSignature(_) => CredentialType::MobileSignature,
         }
     }
 
@@ -145,6 +161,8 @@ impl Attributes {
             Self::Password(a) => serde_json::to_string(a),
             Self::Ticket(a) => serde_json::to_string(a),
             Self::Mtan(a) => serde_json::to_string(a),
+            Self::Oath(a) => serde_json::to_string(a),
+            Self::MobileSignature(a) => serde_json::to_string(a),
         };
         // Serializing plain structs of strings cannot fail.
         value.unwrap_or_default()
@@ -155,11 +173,9 @@ impl Attributes {
             CredentialType::Password => serde_json::from_str(json).map(Self::Password),
             CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
             CredentialType::Mtan => serde_json::from_str(json).map(Self::Mtan),
-            other => {
-                return Err(format!(
-                    "credential type {} is not stored here",
-                    other.as_str()
-                ));
+            CredentialType::Oath => serde_json::from_str(json).map(Self::Oath),
+            CredentialType::MobileSignature => {
+                serde_json::from_str(json).map(Self::MobileSignature)
             }
         };
         parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))

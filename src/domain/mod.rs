@@ -8,6 +8,10 @@ pub mod directory;
 pub mod ext_id;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
+/// The `MobileSignaturePolicy` rules and the `signerCert` check.
+pub mod mobile_signature;
+/// OATH: `OathPolicy` settings, secrets and the `otpauth://` provisioning URI.
+pub mod oath;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
 /// The JSON Merge Patch reader shared by all PATCH endpoints.
@@ -16,6 +20,8 @@ pub mod patch;
 pub mod phone;
 /// Policy types and the parameters the credential rules read.
 pub mod policy;
+/// AES-256-GCM encryption of secrets at rest, bound to the owning row.
+pub mod secret_box;
 /// Credential states, state-change reasons and the transition rule.
 pub mod state;
 /// Ticket value generation and `{SSHA256}` digests.

@@ -64,6 +64,17 @@ const TEN_YEARS_MS: i64 = 315_360_000_000;
 /// Five days, the default `credentialLifetime` of a `TicketPolicy` (ms).
 const FIVE_DAYS_MS: i64 = 432_000_000;
 
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Parameters {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
 impl Parameters {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::credential::{Attributes, Credential, CredentialType};
+use super::oath::OathFields;
 use super::state::CredentialState;
 use super::time;
 
@@ -20,6 +21,8 @@ pub enum Audience {
 pub enum OneTimeSecret {
     PasswordFragment(String),
     TicketValue(String),
+    /// The `otpauth://` URI of a new OATH credential.
+    OathUri(String),
 }
 
 #[derive(Serialize)]
@@ -68,12 +71,24 @@ pub enum TypeFields {
     Password(PasswordFields),
     Ticket(TicketFields),
     Mtan(MtanFields),
+    Oath(OathFields),
+    MobileSignature(MobileSignatureFields),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MtanFields {
     pub mobile_number: MobileNumberView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobileSignatureFields {
+    pub identificator: String,
+    pub mssp_identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_cert: Option<String>,
+    pub msisdn: String,
 }
 
 /// `mobileNumber` on output: an object, though it is a plain string on input.
@@ -130,7 +145,14 @@ pub const COMMON_FIELDS: &[&str] = &[
 ];
 
 /// Response fields that hold secrets: redacted in history, never logged.
-pub const SECRET_FIELDS: &[&str] = &["password", "passwordFragment", "ticket", "ticketValue"];
+pub const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "passwordFragment",
+    "ticket",
+    "ticketValue",
+    "uri",
+    "secret",
+];
 
 impl CredentialView {
     pub fn new(c: &Credential, audience: Audience, secret: Option<OneTimeSecret>) -> Self {
@@ -161,6 +183,19 @@ impl CredentialView {
                     raw: m.raw.clone(),
                     e164: m.e164.clone(),
                 },
+            }),
+            Attributes::Oath(o) => TypeFields::Oath(o.fields(
+                internal,
+                match secret {
+                    Some(OneTimeSecret::OathUri(uri)) => Some(uri),
+                    _ => None,
+                },
+            )),
+            Attributes::MobileSignature(m) => TypeFields::MobileSignature(MobileSignatureFields {
+                identificator: m.identificator.clone(),
+                mssp_identifier: m.mssp_identifier.clone(),
+                signer_cert: m.signer_cert.clone(),
+                msisdn: m.msisdn.clone(),
             }),
         };
         let validity =

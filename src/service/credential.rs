@@ -14,8 +14,10 @@ use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::store::CredentialKey;
 
+mod list;
 mod write;
 
+pub use list::{ListQuery, Listing, list};
 pub use write::{ApplyFn, Modification, create, delete, modify};
 
 /// Which credential a request is about.

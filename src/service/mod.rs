@@ -6,7 +6,9 @@
 
 pub mod credential;
 pub mod directory;
+pub mod mobile_signature;
 pub mod mtan;
+pub mod oath;
 pub mod password;
 pub mod policies;
 pub mod ticket;

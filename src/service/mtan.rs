@@ -8,18 +8,18 @@ pub use login::record_login;
 use serde_json::Value;
 
 use super::Ctx;
-use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
-use super::directory::MAX_PAGE;
-use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
+use super::credential::{
+    self, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome, Target,
+};
+use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, Credential, CredentialType, MtanAttributes};
+use crate::domain::credential::{Attributes, CredentialType, MtanAttributes};
 use crate::domain::history::Action;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::domain::view::COMMON_FIELDS;
 use crate::error::{ApiError, codes};
-use crate::store::Page;
 
 pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
 pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
@@ -38,9 +38,6 @@ const PATCH_STATES: [CredentialState; 7] = [
     CredentialState::AdminChanged,
     CredentialState::Disabled,
 ];
-
-/// A page when the client asks for none (nevisIDM's `limit=0` means the same).
-pub const DEFAULT_LIMIT: i64 = 50;
 
 fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
     Target {
@@ -138,43 +135,6 @@ pub async fn get(
     credential::get(ctx, &target(client, user, ext_id), VIEW).await
 }
 
-/// The query of a list request, as the client sent it.
-#[derive(Debug, Default)]
-pub struct ListQuery {
-    pub limit: Option<i64>,
-    pub continuation_token: Option<String>,
-}
-
-/// One page of a user's mTANs, oldest first.
-pub struct Listing {
-    pub items: Vec<Credential>,
-    pub access: Access,
-    pub limit: i64,
-    /// Where the next page starts; `None` on the last page.
-    pub continuation_token: Option<String>,
-}
-
-/// `<created epoch millis>_<extId>` of an item, the token form nevisIDM documents.
-fn token_of(c: &Credential) -> String {
-    format!("{}_{}", c.created.timestamp_millis(), c.ext_id)
-}
-
-fn parse_token(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, String), ApiError> {
-    let malformed = || {
-        ApiError::BadRequest(format!(
-            "continuationToken {token:?} is not a token of this list"
-        ))
-    };
-    let (millis, ext_id) = token.split_once('_').ok_or_else(malformed)?;
-    let created = millis
-        .parse::<i64>()
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .ok_or_else(malformed)?;
-    let ext_id = ExtId::parse(ext_id).map_err(|_| malformed())?;
-    Ok((created, ext_id.into_string()))
-}
-
 /// GET .../mtans: at most `limit` items after the continuation token.
 pub async fn list(
     ctx: Ctx<'_>,
@@ -182,51 +142,7 @@ pub async fn list(
     user: ExtId,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), VIEW)?;
-    let limit = match query.limit {
-        None | Some(0) => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::BadRequest(format!(
-                "limit {n} must be between 0 and {MAX_PAGE}"
-            )));
-        }
-    };
-    let after = query
-        .continuation_token
-        .as_deref()
-        .map(parse_token)
-        .transpose()?;
-    credential::load_user(ctx, &client, &user).await?;
-    // One item more than asked tells whether another page follows.
-    let page = Page {
-        limit: limit + 1,
-        after,
-    };
-    let mut items = ctx
-        .store
-        .list_credentials(
-            client.as_str(),
-            user.as_str(),
-            Some(CredentialType::Mtan),
-            &page,
-        )
-        .await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let continuation_token = if more {
-        items.last().map(token_of)
-    } else {
-        None
-    };
-    Ok(Listing {
-        items,
-        access,
-        limit,
-        continuation_token,
-    })
+    credential::list(ctx, client, user, CredentialType::Mtan, VIEW, query).await
 }
 
 /// PATCH (seed 000): state (not `archived`), comment, version, `mobileNumber`.
@@ -290,16 +206,6 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_round_trip_and_keep_underscores_in_ext_ids() {
-        let (at, ext_id) = parse_token("1759758863000_a_b").unwrap();
-        assert_eq!(at.timestamp_millis(), 1_759_758_863_000);
-        assert_eq!(ext_id, "a_b");
-        for bad in ["", "abc", "_x", "12_", "x_y", "99999999999999999999_a"] {
-            assert!(parse_token(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn numbers_are_normalized_or_refused_with_the_mtan_code() {

@@ -6,6 +6,7 @@ use super::Ctx;
 use super::directory::{duplicate, load_client};
 use crate::auth::{Permission as P, Rule};
 use crate::domain::directory::Policy;
+use crate::domain::mobile_signature::MobileSignatureRules;
 use crate::domain::password::PasswordRules;
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::{Parameters, PolicyType, parameters_from_json};
@@ -22,6 +23,10 @@ const POLICY_DELETE: Rule = Rule::admin(&[P::PolicyDelete]);
 pub fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
     if policy_type == PolicyType::Pwd {
         PasswordRules::from_parameters(parameters)
+            .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
+    }
+    if policy_type == PolicyType::MobileSignature {
+        MobileSignatureRules::from_parameters(parameters)
             .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
     }
     Ok(())

@@ -1,11 +1,19 @@
 //! Credential rows of every type, and their history.
 
 use super::rows::{CredentialRow, HistoryRow};
-use super::{Store, StoreError, on_pool, retry_serialization};
+use sqlx::pool::PoolConnection;
+use sqlx::{Postgres, Sqlite};
+
+use super::{Store, StoreError, on_pool, pause_before_retry, retry_serialization};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::domain::history::HistoryEntry;
 
 /// Selects a credential with what its response needs (user and policy ext ids).
+/// The joins run client -> user -> credential, so the lookup by (client extId, user
+/// extId) is three index probes (`clients.ext_id`, `users (client_id, ext_id)`,
+/// `credentials (user_id, ...)`). Without `u.client_id = cl.id` the planner can only
+/// find the user by `ext_id` alone, which no index covers: a scan of every user of
+/// every client on each request.
 macro_rules! select_credential {
     () => {
         "SELECT c.id, c.client_id, c.user_id, u.ext_id AS user_ext_id, c.ext_id, c.type AS kind, \
@@ -13,9 +21,9 @@ macro_rules! select_credential {
          c.state_change_detail, c.modification_comment, c.version, c.created, c.last_modified, \
          c.validity_from, c.validity_to, c.success_count, c.failure_count, c.last_success, \
          c.last_failure, c.reset_count, c.attributes \
-         FROM credentials c \
-         JOIN users u ON u.id = c.user_id \
-         JOIN clients cl ON cl.id = c.client_id \
+         FROM clients cl \
+         JOIN users u ON u.client_id = cl.id \
+         JOIN credentials c ON c.user_id = u.id AND c.client_id = cl.id \
          LEFT JOIN policies p ON p.id = c.policy_id "
     };
 }
@@ -141,35 +149,122 @@ pub struct Page {
     pub after: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
+const BY_TYPE: &str = concat!(
+    select_credential!(),
+    "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
+);
+const BY_EXT_ID: &str = concat!(
+    select_credential!(),
+    "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
+);
+
+/// The credential row for a [`CredentialKey`], on any executor (pool or held connection).
+macro_rules! fetch_credential {
+    ($executor:expr, $key:expr) => {{
+        let key: CredentialKey<'_> = $key;
+        match key.ext_id {
+            None => {
+                sqlx::query_as(BY_TYPE)
+                    .bind(key.client)
+                    .bind(key.user)
+                    .bind(key.kind.as_str())
+                    .fetch_optional($executor)
+                    .await?
+            }
+            Some(ext_id) => {
+                sqlx::query_as(BY_EXT_ID)
+                    .bind(key.client)
+                    .bind(key.user)
+                    .bind(key.kind.as_str())
+                    .bind(ext_id)
+                    .fetch_optional($executor)
+                    .await?
+            }
+        }
+    }};
+}
+
+/// One pooled connection held through a read-then-write use case (a PATCH: read the
+/// credential, decide, write it). sqlx pings every connection it takes back into the
+/// pool, so each checkout costs a round trip of its own: one checkout per PATCH instead
+/// of one per statement saves it. Hold it only across statements and pure code; drop it
+/// before anything else that needs the pool, or a full pool waits on itself.
+pub struct Held(HeldConnection);
+
+enum HeldConnection {
+    Postgres(PoolConnection<Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
+}
+
+/// Runs `$body` on the held connection, with `$adapter` naming its backend's module
+/// (`store::postgres` or `store::sqlite`).
+macro_rules! on_held {
+    ($held:expr, $adapter:ident, $conn:ident => $body:expr) => {
+        match &mut $held.0 {
+            HeldConnection::Postgres($conn) => {
+                #[allow(unused_imports)]
+                use super::postgres as $adapter;
+                $body
+            }
+            HeldConnection::Sqlite($conn) => {
+                #[allow(unused_imports)]
+                use super::sqlite as $adapter;
+                $body
+            }
+        }
+    };
+}
+
+impl Held {
+    pub async fn find_credential(
+        &mut self,
+        key: CredentialKey<'_>,
+    ) -> Result<Option<Credential>, StoreError> {
+        let row: Option<CredentialRow> =
+            on_held!(self, _adapter, conn => fetch_credential!(&mut **conn, key));
+        row.map(Credential::try_from).transpose()
+    }
+
+    /// Writes `new` if the stored version is still `expected_version`, with its history
+    /// row, atomically. `false`: someone else changed or deleted it first. The login
+    /// statistics are written only with `write_logins` (an unlock or reset sets them).
+    pub async fn update_credential(
+        &mut self,
+        new: &Credential,
+        expected_version: i32,
+        history: &HistoryEntry,
+        write_logins: bool,
+    ) -> Result<bool, StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let result = on_held!(self, adapter, conn => {
+                adapter::update_credential(conn, new, expected_version, history, write_logins)
+                    .await
+            });
+            match result {
+                Err(error) => pause_before_retry(error, tries).await?,
+                done => return done,
+            }
+        }
+    }
+}
+
 impl Store {
     pub async fn find_credential(
         &self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        const BY_TYPE: &str = concat!(
-            select_credential!(),
-            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
-        );
-        const BY_EXT_ID: &str = concat!(
-            select_credential!(),
-            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
-        );
-        let row: Option<CredentialRow> = on_pool!(self, pool => match key.ext_id {
-            None => sqlx::query_as(BY_TYPE)
-                .bind(key.client)
-                .bind(key.user)
-                .bind(key.kind.as_str())
-                .fetch_optional(pool)
-                .await?,
-            Some(ext_id) => sqlx::query_as(BY_EXT_ID)
-                .bind(key.client)
-                .bind(key.user)
-                .bind(key.kind.as_str())
-                .bind(ext_id)
-                .fetch_optional(pool)
-                .await?,
-        });
+        let row: Option<CredentialRow> = on_pool!(self, pool => fetch_credential!(pool, key));
         row.map(Credential::try_from).transpose()
+    }
+
+    /// Checks out one connection for a read-then-write use case (see [`Held`]).
+    pub async fn hold(&self) -> Result<Held, StoreError> {
+        Ok(Held(match self {
+            Store::Postgres(pool) => HeldConnection::Postgres(pool.acquire().await?),
+            Store::Sqlite(pool) => HeldConnection::Sqlite(pool.acquire().await?),
+        }))
     }
 
     /// Any credential of the user with this extId, whatever its type.
@@ -243,43 +338,6 @@ impl Store {
                 tx.commit().await?;
                 Ok(())
             })
-        })
-        .await
-    }
-
-    /// Writes `new` if the stored version is still `expected_version`, with its history
-    /// row, atomically. `false`: someone else changed or deleted it first. The login
-    /// statistics are written only with `write_logins` (an unlock or reset sets them).
-    pub async fn update_credential(
-        &self,
-        new: &Credential,
-        expected_version: i32,
-        history: &HistoryEntry,
-        write_logins: bool,
-    ) -> Result<bool, StoreError> {
-        retry_serialization(|| async {
-            match self {
-                Store::Postgres(pool) => {
-                    super::postgres::update_credential(
-                        pool,
-                        new,
-                        expected_version,
-                        history,
-                        write_logins,
-                    )
-                    .await
-                }
-                Store::Sqlite(pool) => {
-                    super::sqlite::update_credential(
-                        pool,
-                        new,
-                        expected_version,
-                        history,
-                        write_logins,
-                    )
-                    .await
-                }
-            }
         })
         .await
     }

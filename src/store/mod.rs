@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use credentials::{CredentialKey, Page};
+pub use credentials::{CredentialKey, Held, Page};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
@@ -101,6 +101,12 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Connections open in the pool and how many of them are idle (for the metrics).
+    pub fn pool_stats(&self) -> (u32, u32) {
+        let (size, idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
+        (size, u32::try_from(idle).unwrap_or(u32::MAX))
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
@@ -114,18 +120,28 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, StoreError>>,
 {
-    const ATTEMPTS: u32 = 5;
     let mut tries = 0;
     loop {
         tries += 1;
         match attempt().await {
-            Err(StoreError::Retryable(cause)) if tries < ATTEMPTS => {
-                let jitter = rand::random::<u64>() % 20;
-                tracing::debug!(%cause, tries, "retrying write transaction");
-                tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
-            }
-            Err(StoreError::Retryable(cause)) => return Err(StoreError::Unavailable(cause)),
-            other => return other,
+            Err(error) => pause_before_retry(error, tries).await?,
+            done => return done,
         }
+    }
+}
+
+/// After `tries` attempts that ended in `error`: waits before the next attempt when the
+/// error is a serialization failure and attempts are left; otherwise gives the error back.
+pub(crate) async fn pause_before_retry(error: StoreError, tries: u32) -> Result<(), StoreError> {
+    const ATTEMPTS: u32 = 5;
+    match error {
+        StoreError::Retryable(cause) if tries < ATTEMPTS => {
+            let jitter = rand::random::<u64>() % 20;
+            tracing::debug!(%cause, tries, "retrying write transaction");
+            tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
+            Ok(())
+        }
+        StoreError::Retryable(cause) => Err(StoreError::Unavailable(cause)),
+        other => Err(other),
     }
 }

@@ -11,8 +11,13 @@ mod auth;
 mod directory;
 mod errors;
 mod fixtures;
+mod mobile_signature;
 mod mtan;
 mod mtan_login;
+mod oath;
+mod ops;
 mod password;
 mod race;
 mod ticket;
+#[path = "../common/workload.rs"]
+mod workload;

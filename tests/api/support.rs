@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use clap::Parser;
 use http_body_util::BodyExt;
-use idm_credentials::app::{self, AppState, Limits};
+use idm_credentials::app::{self, AppState, Limits, SecretKey};
 use idm_credentials::auth::jwt::expiry_in;
 use idm_credentials::auth::{Claims, Keys};
 use idm_credentials::config::Cli;
@@ -48,9 +48,12 @@ macro_rules! both_stores {
 
 pub struct TestApp {
     pub router: Router,
-    /// The database behind the router (for fixture import and export).
-    pub store: Store,
+    pub state: AppState,
     keys: Keys,
+    /// The database behind the router, for tests that check what is stored.
+    pub store: Store,
+    /// The key that seals OATH secrets in this app's database.
+    pub secret_key: SecretKey,
 }
 
 /// A response, with its body parsed as JSON (`Null` when empty).
@@ -97,18 +100,22 @@ impl TestApp {
         store.migrate().await.expect("migrations apply");
         let cli = Cli::try_parse_from(["idm-credentials", "--jwt-secret", SECRET])
             .expect("settings parse");
-        let state = AppState::initialize(store.clone(), &cli.settings)
+        let state = AppState::initialize(store, &cli.settings)
             .await
             .expect("state initializes");
-        let limits = Limits {
-            body_limit: 64 * 1024,
-            request_timeout: Duration::from_secs(30),
-        };
         Self {
-            router: app::build_router(state, limits),
-            store,
+            store: state.store.clone(),
+            secret_key: (*state.secret_key).clone(),
+            router: app::build_router(state.clone(), Limits::default()),
+            state,
             keys: Keys::new(SECRET.as_bytes()),
         }
+    }
+
+    /// The same application with other HTTP limits and policies (say, CORS origins).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.router = app::build_router(self.state.clone(), limits);
+        self
     }
 
     pub async fn sqlite(
@@ -254,6 +261,74 @@ impl TestApp {
         let reply = self.get(&path, &self.root()).await.expect(200);
         reply.body["items"].as_array().map(Vec::len).unwrap_or(0)
     }
+}
+
+/// Of concurrent replies: how many succeeded (200) and how many lost the optimistic
+/// lock (409 `errors.optimisticLockingFailure`).
+pub fn wins_and_conflicts(replies: &[Reply]) -> (usize, usize) {
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let conflicts = replies
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "errors.optimisticLockingFailure")
+        .count();
+    (ok, conflicts)
+}
+
+/// Sends `writers` PATCHes of `path` at once, each carrying `version`, and checks that
+/// exactly one wins and every other one is 409 optimisticLockingFailure.
+pub async fn one_parallel_patch_wins(
+    app: &TestApp,
+    path: &str,
+    version: i64,
+    writers: usize,
+    body: impl Fn(usize) -> Value,
+) {
+    let root = app.root();
+    let requests = (0..writers).map(|i| {
+        let mut body = body(i);
+        body["version"] = json!(version);
+        app.patch(path, &root, body)
+    });
+    let replies = futures_util::future::join_all(requests).await;
+    let statuses: Vec<_> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        wins_and_conflicts(&replies),
+        (1, writers - 1),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.get(path, &root).await.body["version"].as_i64(),
+        Some(version + 1)
+    );
+}
+
+/// A request with a bearer token, extra headers (X-Token, If-Match, Content-Type, ...) and
+/// an optional JSON body, sent as `application/json` unless a Content-Type is among `headers`.
+pub fn request(
+    method: Method,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    match body {
+        Some(body) if typed => builder.body(Body::from(body.to_string())),
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("request builds")
 }
 
 pub fn user_path(client: &str, user: &str, rest: &str) -> String {

@@ -3,7 +3,7 @@
 
 use serde_json::Map;
 
-use super::{CommonPatch, IfMatch, Outcome, Target, load};
+use super::{CommonPatch, IfMatch, Outcome, Target, load, missing};
 use crate::auth::{Access, Rule};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::domain::history::{self, Action, HistoryEntry};
@@ -161,8 +161,13 @@ pub async fn modify(
         Access::Admin => Actor::Admin,
         Access::SelfAdmin => Actor::SelfAdmin,
     };
+    // One connection for every read and write of this change (see `store::Held`).
+    let mut held = ctx.store.hold().await?;
     for _ in 0..MAX_ATTEMPTS {
-        let current = load(ctx, target).await?;
+        let Some(current) = held.find_credential(target.key()).await? else {
+            drop(held);
+            return Err(missing(ctx, target).await);
+        };
         let before = view_map(&current);
         m.echo.check(&before)?;
         if current.state == CredentialState::Archived {
@@ -209,8 +214,7 @@ pub async fn modify(
         // sets them, so a concurrent login result is never undone.
         let logins_changed = next.logins != current.logins;
         let entry = history_entry(ctx, &next, m.action, changes);
-        if ctx
-            .store
+        if held
             .update_credential(&next, current.version, &entry, logins_changed)
             .await?
         {

@@ -1,0 +1,74 @@
+//! The list endpoints of types a user may hold several of: the query and the
+//! `items` + `_pagination` body.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::domain::view::CredentialView;
+use crate::error::ApiError;
+use crate::service::credential::{ListQuery, Listing, audience};
+
+/// The list query; a malformed one is 400 `errors.invalidData`, not axum's plain text.
+/// Parameters nevisIDM knows but this server does not use (sorting, offset) are ignored.
+pub struct ListParams(pub ListQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(mut params) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| {
+                ApiError::BadRequest(format!("Bad query string: {}", rejection.body_text()))
+            })?;
+        let limit = params
+            .remove("limit")
+            .map(|text| {
+                text.trim().parse::<i64>().map_err(|_| {
+                    ApiError::BadRequest(format!("limit must be an integer, not {text:?}"))
+                })
+            })
+            .transpose()?;
+        Ok(Self(ListQuery {
+            limit,
+            continuation_token: params.remove("continuationToken"),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continuation_token: Option<String>,
+    limit: i64,
+}
+
+#[derive(Serialize)]
+struct ListDto {
+    items: Vec<CredentialView>,
+    #[serde(rename = "_pagination")]
+    pagination: Pagination,
+}
+
+/// 200 with the page; items never carry a one-time secret.
+pub fn page(listing: Listing) -> Response {
+    let items = listing
+        .items
+        .iter()
+        .map(|c| CredentialView::new(c, audience(listing.access), None))
+        .collect();
+    let dto = ListDto {
+        items,
+        pagination: Pagination {
+            continuation_token: listing.continuation_token,
+            limit: listing.limit,
+        },
+    };
+    Json(dto).into_response()
+}

@@ -1,0 +1,446 @@
+//! OATH (RFC 4226 HOTP / RFC 6238 TOTP): the `OathPolicy` parameters, secret generation,
+//! the `otpauth://` provisioning URI, and the credential's stored fields and response view.
+
+use serde::{Deserialize, Serialize};
+use totp_rs::{Algorithm, Builder, Secret};
+
+use super::policy::Parameters;
+
+/// `authenticationMethod`: counter- or time-based codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OtpMethod {
+    #[serde(rename = "TOTP")]
+    Totp,
+    #[serde(rename = "HOTP")]
+    Hotp,
+}
+
+/// `hashingAlgorithm` of the HMAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HashAlgorithm {
+    #[serde(rename = "SHA1")]
+    Sha1,
+    #[serde(rename = "SHA256")]
+    Sha256,
+    #[serde(rename = "SHA512")]
+    Sha512,
+}
+
+impl HashAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA1",
+            Self::Sha256 => "SHA256",
+            Self::Sha512 => "SHA512",
+        }
+    }
+
+    /// The secret size RFC 6238's reference implementation uses for each hash: the
+    /// hash's output length (RFC 4226 asks for at least 128 and recommends 160 bits).
+    pub fn secret_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha512 => 64,
+        }
+    }
+
+    fn totp(self) -> Algorithm {
+        match self {
+            Self::Sha1 => Algorithm::SHA1,
+            Self::Sha256 => Algorithm::SHA256,
+            Self::Sha512 => Algorithm::SHA512,
+        }
+    }
+}
+
+/// The longest issuer accepted from a policy; it ends up in every provisioning URI.
+const MAX_ISSUER_LEN: usize = 255;
+/// A day: longer TOTP steps defeat the point of a one-time password.
+const MAX_PERIOD: i64 = 86_400;
+
+/// What an `OathPolicy` prescribes for new credentials (nevisIDM's `initial*`
+/// parameters and `issuer`). Parsing is the validation: `Err` names the bad parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OathSettings {
+    pub method: OtpMethod,
+    pub algorithm: HashAlgorithm,
+    pub digits: u8,
+    pub period: u64,
+    pub issuer: Option<String>,
+}
+
+impl OathSettings {
+    pub fn from_policy(p: &Parameters) -> Result<Self, String> {
+        let method = match p.get("initialType").map(str::trim) {
+            None => OtpMethod::Totp,
+            Some(t) if t.eq_ignore_ascii_case("totp") => OtpMethod::Totp,
+            Some(t) if t.eq_ignore_ascii_case("hotp") => OtpMethod::Hotp,
+            Some(t) => {
+                return Err(format!(
+                    "policy parameter initialType must be totp or hotp, not {t:?}"
+                ));
+            }
+        };
+        let algorithm = match p
+            .get("initialAlgorithm")
+            .map(|a| a.trim().to_ascii_uppercase())
+        {
+            None => HashAlgorithm::Sha1,
+            Some(a) if a == "SHA1" => HashAlgorithm::Sha1,
+            Some(a) if a == "SHA256" => HashAlgorithm::Sha256,
+            Some(a) if a == "SHA512" => HashAlgorithm::Sha512,
+            Some(a) => {
+                return Err(format!(
+                    "policy parameter initialAlgorithm must be SHA1, SHA256 or SHA512, not {a:?}"
+                ));
+            }
+        };
+        // RFC 4226 section 5.3 allows 6 to 8 digits; nevisIDM documents 6/7/8.
+        let digits = match p.int("initialDigits", 6)? {
+            d @ 6..=8 => d as u8,
+            d => {
+                return Err(format!(
+                    "policy parameter initialDigits must be 6, 7 or 8, not {d}"
+                ));
+            }
+        };
+        let period = match p.int("initialPeriod", 30)? {
+            s @ 1..=MAX_PERIOD => s as u64,
+            s => {
+                return Err(format!(
+                    "policy parameter initialPeriod must be between 1 and {MAX_PERIOD} seconds, not {s}"
+                ));
+            }
+        };
+        let issuer = match p.get("issuer").map(str::trim) {
+            None | Some("") => None,
+            Some(i) if i.contains(':') => {
+                return Err("policy parameter issuer must not contain ':'".into());
+            }
+            Some(i) if i.chars().count() > MAX_ISSUER_LEN => {
+                return Err(format!(
+                    "policy parameter issuer is longer than {MAX_ISSUER_LEN} characters"
+                ));
+            }
+            Some(i) => Some(i.to_owned()),
+        };
+        Ok(Self {
+            method,
+            algorithm,
+            digits,
+            period,
+            issuer,
+        })
+    }
+}
+
+/// A fresh random secret of the size [`HashAlgorithm::secret_len`] recommends.
+pub fn generate_secret(algorithm: HashAlgorithm) -> Vec<u8> {
+    let mut secret = vec![0_u8; algorithm.secret_len()];
+    rand::fill(secret.as_mut_slice());
+    secret
+}
+
+/// A label must be usable as the account name of the URI, where `:` separates the issuer.
+pub fn check_label(label: &str) -> Result<(), &'static str> {
+    if label.contains(':') {
+        return Err("must not contain ':'");
+    }
+    Ok(())
+}
+
+/// The Key URI (Google Authenticator convention) an authenticator app scans:
+/// `otpauth://totp/Issuer:label?secret=BASE32&...`, built by totp-rs; totp-rs has no
+/// HOTP, so `otpauth://hotp/...&counter=0` is written here.
+pub fn provisioning_uri(s: &OathSettings, label: &str, secret: &[u8]) -> Result<String, String> {
+    check_label(label).map_err(|p| format!("label {p}"))?;
+    match s.method {
+        OtpMethod::Totp => Builder::new()
+            .with_algorithm(s.algorithm.totp())
+            .with_digits(s.digits)
+            .with_step_duration(s.period)
+            .with_secret(secret.to_vec())
+            .with_account_name(label)
+            .with_issuer(s.issuer.as_deref())
+            .build()
+            .and_then(|totp| totp.to_url())
+            .map_err(|e| format!("cannot build the otpauth URI: {e}")),
+        OtpMethod::Hotp => {
+            let encoded = Secret::from(secret.to_vec()).to_base32();
+            let (prefix, issuer_param) = match &s.issuer {
+                Some(issuer) => (
+                    format!("{}:", uri_encode(issuer)),
+                    format!("&issuer={}", uri_encode(issuer)),
+                ),
+                None => (String::new(), String::new()),
+            };
+            Ok(format!(
+                "otpauth://hotp/{prefix}{}?secret={encoded}{issuer_param}&algorithm={}&digits={}&counter=0",
+                uri_encode(label),
+                s.algorithm.as_str(),
+                s.digits,
+            ))
+        }
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn uri_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The stored fields of an OATH credential. The parameters are fixed when the secret is
+/// handed out (the authenticator app holds them from then on); `secret` is sealed by
+/// `domain::secret_box` with the credential id as associated data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OathAttributes {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    pub method: OtpMethod,
+    pub algorithm: HashAlgorithm,
+    pub digits: u8,
+    pub period: u64,
+    pub counter: u64,
+    pub secret: String,
+}
+
+impl OathAttributes {
+    /// New fields from the policy's settings; `secret` is filled in once the
+    /// credential id (the associated data) is known.
+    pub fn new(settings: &OathSettings, label: String) -> Self {
+        Self {
+            label,
+            issuer: settings.issuer.clone(),
+            method: settings.method,
+            algorithm: settings.algorithm,
+            digits: settings.digits,
+            period: settings.period,
+            counter: 0,
+            secret: String::new(),
+        }
+    }
+
+    /// The response fields; `secret` (the ciphertext) only for `internal` readers, `uri`
+    /// only when given (the create response).
+    pub fn fields(&self, internal: bool, uri: Option<String>) -> OathFields {
+        let totp = self.method == OtpMethod::Totp;
+        OathFields {
+            uri,
+            issuer: self.issuer.clone(),
+            authentication_method: self.method,
+            hashing_algorithm: self.algorithm,
+            digits: self.digits.to_string(),
+            period: totp.then_some(self.period),
+            counter: (!totp).then_some(self.counter),
+            secret: internal.then(|| self.secret.clone()),
+            label: self.label.clone(),
+        }
+    }
+}
+
+/// The OATH part of the response, in the order of seed 002's schema.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OathFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    pub authentication_method: OtpMethod,
+    pub hashing_algorithm: HashAlgorithm,
+    /// A string in nevisIDM's schema.
+    pub digits: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub label: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::parameters_from_json;
+    use totp_rs::Totp;
+
+    fn params(pairs: &[(&str, &str)]) -> Parameters {
+        let object: serde_json::Map<_, _> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+            .collect();
+        parameters_from_json(&object.into()).unwrap()
+    }
+
+    fn settings(algorithm: HashAlgorithm, digits: u8) -> OathSettings {
+        OathSettings {
+            method: OtpMethod::Totp,
+            algorithm,
+            digits,
+            period: 30,
+            issuer: Some("ACME Corp".into()),
+        }
+    }
+
+    /// RFC 6238 Appendix B: the seeds are the ASCII digits repeated to the hash length.
+    fn rfc6238_seed(algorithm: HashAlgorithm) -> Vec<u8> {
+        b"1234567890"
+            .iter()
+            .cycle()
+            .take(algorithm.secret_len())
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn totp_uris_reproduce_the_rfc_6238_vectors() {
+        let vectors: [(u64, [&str; 3]); 6] = [
+            (59, ["94287082", "46119246", "90693936"]),
+            (1_111_111_109, ["07081804", "68084774", "25091201"]),
+            (1_111_111_111, ["14050471", "67062674", "99943326"]),
+            (1_234_567_890, ["89005924", "91819424", "93441116"]),
+            (2_000_000_000, ["69279037", "90698825", "38618901"]),
+            (20_000_000_000, ["65353130", "77737706", "47863826"]),
+        ];
+        let algorithms = [
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha512,
+        ];
+        for (i, algorithm) in algorithms.into_iter().enumerate() {
+            let uri = provisioning_uri(&settings(algorithm, 8), "jdoe", &rfc6238_seed(algorithm))
+                .unwrap();
+            let totp = Totp::from_url(&uri).unwrap();
+            assert_eq!(totp.issuer(), Some("ACME Corp"), "{uri}");
+            assert_eq!(totp.account_name(), "jdoe");
+            assert_eq!((totp.digits(), totp.step()), (8, 30));
+            assert_eq!(totp.algorithm().as_str(), algorithm.as_str());
+            for (time, codes) in vectors {
+                assert_eq!(
+                    totp.generate(time).to_string(),
+                    codes[i],
+                    "{algorithm:?} at {time}"
+                );
+            }
+        }
+    }
+
+    /// A TOTP with a one-second step at time `c` is HOTP with counter `c`, which checks
+    /// the hand-written HOTP URI against RFC 4226 Appendix D.
+    #[test]
+    fn hotp_uris_reproduce_the_rfc_4226_vectors() {
+        let s = OathSettings {
+            method: OtpMethod::Hotp,
+            algorithm: HashAlgorithm::Sha1,
+            digits: 6,
+            period: 30,
+            issuer: Some("ACME Corp".into()),
+        };
+        let uri = provisioning_uri(&s, "j doe", b"12345678901234567890").unwrap();
+        assert_eq!(
+            uri,
+            "otpauth://hotp/ACME%20Corp:j%20doe?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+             &issuer=ACME%20Corp&algorithm=SHA1&digits=6&counter=0"
+        );
+        let secret_b32 = uri
+            .split("secret=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap();
+        let hotp = Builder::new()
+            .with_secret(Secret::try_from_base32(secret_b32).unwrap())
+            .with_step_duration(1)
+            .build()
+            .unwrap();
+        let expected = [
+            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583",
+            "399871", "520489",
+        ];
+        for (counter, code) in expected.into_iter().enumerate() {
+            assert_eq!(hotp.generate(counter as u64).to_string(), code);
+        }
+    }
+
+    #[test]
+    fn policy_defaults_and_parameters() {
+        let d = OathSettings::from_policy(&Parameters::default()).unwrap();
+        assert_eq!(
+            d,
+            OathSettings {
+                method: OtpMethod::Totp,
+                algorithm: HashAlgorithm::Sha1,
+                digits: 6,
+                period: 30,
+                issuer: None,
+            }
+        );
+        let p = params(&[
+            ("initialType", "hotp"),
+            ("initialAlgorithm", "sha512"),
+            ("initialDigits", "8"),
+            ("initialPeriod", "60"),
+            ("issuer", "ACME"),
+        ]);
+        let s = OathSettings::from_policy(&p).unwrap();
+        assert_eq!(
+            (
+                s.method,
+                s.algorithm,
+                s.digits,
+                s.period,
+                s.issuer.as_deref()
+            ),
+            (OtpMethod::Hotp, HashAlgorithm::Sha512, 8, 60, Some("ACME"))
+        );
+    }
+
+    #[test]
+    fn invalid_policies_name_the_parameter() {
+        for (name, value) in [
+            ("initialDigits", "5"),
+            ("initialDigits", "9"),
+            ("initialDigits", "six"),
+            ("initialAlgorithm", "MD5"),
+            ("initialPeriod", "0"),
+            ("initialPeriod", "-30"),
+            ("initialType", "push"),
+            ("issuer", "ACME:Corp"),
+        ] {
+            let error = OathSettings::from_policy(&params(&[(name, value)])).unwrap_err();
+            assert!(error.contains(name), "{name}={value}: {error}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_random_and_sized_for_the_hash() {
+        for algorithm in [
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha512,
+        ] {
+            let a = generate_secret(algorithm);
+            assert_eq!(a.len(), algorithm.secret_len());
+            assert_ne!(a, generate_secret(algorithm));
+        }
+    }
+
+    #[test]
+    fn labels_with_a_colon_are_refused() {
+        assert!(check_label("jdoe@example.com").is_ok());
+        let s = settings(HashAlgorithm::Sha1, 6);
+        assert!(provisioning_uri(&s, "a:b", &[1; 20]).is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! Mobile signature credentials (seed 001): one per user; `msisdn` is checked against the
+//! policy's `validation.msisdn.regex`, `signerCert` must be a PEM X.509 certificate.
+//!
+//! nevisIDM grants no self-admin mode here (research §2.2), so every endpoint needs
+//! admin permissions.
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
+use crate::auth::{Permission as P, Rule};
+use crate::domain::ExtId;
+use crate::domain::credential::{Attributes, CredentialType, MobileSignatureAttributes};
+use crate::domain::directory::Policy;
+use crate::domain::history::Action;
+use crate::domain::mobile_signature::{
+    MAX_IDENTIFICATOR_LEN, MAX_MSISDN_LEN, MAX_MSSP_IDENTIFIER_LEN, MAX_SIGNER_CERT_LEN,
+    MobileSignatureRules, check_signer_cert,
+};
+use crate::domain::patch::{Change, PatchDocument};
+use crate::domain::policy::PolicyType;
+use crate::domain::state::CredentialState;
+use crate::domain::view::COMMON_FIELDS;
+use crate::error::{ApiError, codes};
+
+pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
+pub const VIEW: Rule = Rule::admin(&[P::CredentialView]);
+/// Seed 001 lists `CredentialModify` alone.
+pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify]);
+pub const DELETE: Rule = Rule::admin(&[P::CredentialDelete]);
+
+/// Fields a create body must carry (`msspIdentifier` too, unless the policy has a default).
+const REQUIRED: [&str; 2] = ["identificator", "msisdn"];
+
+fn target(client: ExtId, user: ExtId) -> Target {
+    Target {
+        client,
+        user,
+        kind: CredentialType::MobileSignature,
+        ext_id: None,
+    }
+}
+
+/// The type's own fields of a create or PATCH body.
+struct Fields {
+    identificator: Option<String>,
+    mssp_identifier: Option<String>,
+    msisdn: Option<String>,
+    signer_cert: Change<String>,
+}
+
+impl Fields {
+    /// `null` on the first three is refused; on `signerCert` it clears.
+    fn read(doc: &mut PatchDocument) -> Self {
+        let identificator = doc.text("identificator", MAX_IDENTIFICATOR_LEN);
+        let mssp_identifier = doc.text("msspIdentifier", MAX_MSSP_IDENTIFIER_LEN);
+        let msisdn = doc.text("msisdn", MAX_MSISDN_LEN);
+        let signer_cert = match doc.clearable_text("signerCert", MAX_SIGNER_CERT_LEN) {
+            Change::Set(pem) => match check_signer_cert(&pem) {
+                Ok(()) => Change::Set(pem),
+                Err(problem) => {
+                    doc.problem("signerCert", &problem);
+                    Change::Keep
+                }
+            },
+            other => other,
+        };
+        Self {
+            identificator,
+            mssp_identifier,
+            msisdn,
+            signer_cert,
+        }
+    }
+}
+
+fn rules(policy: &Policy) -> Result<MobileSignatureRules, ApiError> {
+    MobileSignatureRules::from_parameters(&policy.parameters)
+        .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
+}
+
+fn check_msisdn(rules: &MobileSignatureRules, msisdn: &str) -> Result<(), ApiError> {
+    rules
+        .check_msisdn(msisdn)
+        .map_err(|m| ApiError::unprocessable(codes::POLICY_VIOLATION, m))
+}
+
+/// POST: the user's mobile signature, with the given or the default
+/// `MobileSignaturePolicy`; `msspIdentifier` falls back to its `defaultMsspIdentifier`.
+pub async fn create(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+    let absent: Vec<&str> = REQUIRED
+        .into_iter()
+        .filter(|name| body.get(name).is_none())
+        .collect();
+    let mut doc = PatchDocument::new(body)?;
+    for name in absent {
+        doc.problem(name, "is required");
+    }
+    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
+    let fields = Fields::read(&mut doc);
+    doc.finish(&[])?;
+
+    let owner = credential::load_user(ctx, &client, &user).await?;
+    let policy = credential::policy_for(
+        ctx,
+        &client,
+        PolicyType::MobileSignature,
+        common.policy.as_ref(),
+    )
+    .await?;
+    let rules = rules(&policy)?;
+    let (Some(identificator), Some(msisdn)) = (fields.identificator, fields.msisdn) else {
+        return Err(ApiError::invalid(
+            "Fields 'identificator' and 'msisdn' are required",
+        ));
+    };
+    let Some(mssp_identifier) = fields
+        .mssp_identifier
+        .or(rules.default_mssp_identifier.clone())
+    else {
+        return Err(ApiError::invalid(format!(
+            "Field 'msspIdentifier' is required: policy {} has no defaultMsspIdentifier",
+            policy.ext_id
+        )));
+    };
+    check_msisdn(&rules, &msisdn)?;
+    let attributes = Attributes::MobileSignature(MobileSignatureAttributes {
+        identificator,
+        mssp_identifier,
+        msisdn,
+        signer_cert: fields.signer_cert.set(),
+    });
+    let state = common.state.unwrap_or(CredentialState::Active);
+    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
+    credential::create(ctx, &client, &new).await?;
+    Ok(Outcome {
+        credential: new,
+        access,
+        secret: None,
+    })
+}
+
+pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
+    credential::get(ctx, &target(client, user), VIEW).await
+}
+
+/// The policy an msisdn check uses, and the policy id the credential must still have
+/// when the change is applied (a concurrent policy change invalidates the check).
+struct MsisdnCheck {
+    policy_id: Option<String>,
+    rules: MobileSignatureRules,
+}
+
+/// PATCH (seed 001): state, comment, version, `policyExtId` (`null` for the default),
+/// `identificator`, `msspIdentifier`, `msisdn`, `signerCert` (`null` clears it).
+pub async fn patch(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+    if_match: Option<IfMatch>,
+) -> Result<Outcome, ApiError> {
+    let access = ctx
+        .caller
+        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let mut doc = PatchDocument::new(body)?;
+    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
+    let policy_change = doc.ext_id("policyExtId", true);
+    let fields = Fields::read(&mut doc);
+    let echo = doc.finish(COMMON_FIELDS)?;
+    let target = target(client, user);
+    let new_policy = credential::policy_change(
+        ctx,
+        &target.client,
+        PolicyType::MobileSignature,
+        policy_change,
+    )
+    .await?;
+    // A new policy checks the (new or stored) msisdn; a new msisdn alone is checked
+    // against the policy the credential has.
+    let check = match (&new_policy, &fields.msisdn) {
+        (Some(policy), _) => Some(MsisdnCheck {
+            policy_id: Some(policy.id.clone()),
+            rules: rules(policy)?,
+        }),
+        (None, Some(_)) => {
+            let current = credential::load(ctx, &target).await?;
+            let ext_id = current
+                .policy
+                .as_ref()
+                .and_then(|p| ExtId::parse(&p.ext_id).ok());
+            let policy = credential::policy_for(
+                ctx,
+                &target.client,
+                PolicyType::MobileSignature,
+                ext_id.as_ref(),
+            )
+            .await?;
+            Some(MsisdnCheck {
+                policy_id: current.policy.map(|p| p.id),
+                rules: rules(&policy)?,
+            })
+        }
+        (None, None) => None,
+    };
+    let new_policy = new_policy.map(|p| credential::policy_ref(&p));
+
+    let modification = Modification {
+        action: Action::Patch,
+        access,
+        common,
+        echo,
+        if_match,
+        apply: Box::new(move |c| {
+            let Attributes::MobileSignature(m) = &mut c.attributes else {
+                return Ok(());
+            };
+            let before = (m.msisdn.clone(), c.policy.clone());
+            if let Some(policy) = &new_policy {
+                c.policy = Some(policy.clone());
+            }
+            if let Some(text) = &fields.identificator {
+                m.identificator = text.clone();
+            }
+            if let Some(text) = &fields.mssp_identifier {
+                m.mssp_identifier = text.clone();
+            }
+            if let Some(text) = &fields.msisdn {
+                m.msisdn = text.clone();
+            }
+            match &fields.signer_cert {
+                Change::Keep => {}
+                Change::Clear => m.signer_cert = None,
+                Change::Set(pem) => m.signer_cert = Some(pem.clone()),
+            }
+            if let Some(check) = &check
+                && before != (m.msisdn.clone(), c.policy.clone())
+            {
+                if c.policy.as_ref().map(|p| &p.id) != check.policy_id.as_ref() {
+                    return Err(ApiError::VersionConflict(
+                        "The credential's policy was changed concurrently; retry the request"
+                            .into(),
+                    ));
+                }
+                check_msisdn(&check.rules, &m.msisdn)?;
+            }
+            Ok(())
+        }),
+    };
+    credential::modify(ctx, &target, modification).await
+}
+
+pub async fn delete(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    if_match: Option<IfMatch>,
+) -> Result<(), ApiError> {
+    credential::delete(ctx, &target(client, user), DELETE, if_match).await
+}
