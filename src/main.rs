@@ -1,5 +1,5 @@
 use clap::Parser;
-use idm_credentials::app::{self, AppState, Limits};
+use idm_credentials::app::{self, AppState, Limits, SecretKey};
 use idm_credentials::auth::Claims;
 use idm_credentials::auth::jwt::expiry_in;
 use idm_credentials::config::{
@@ -60,10 +60,10 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
     if !settings.skip_migrations {
         store.migrate().await?;
     }
-    if let Some(file) = &settings.import_file {
-        import_into(&store, file).await?;
-    }
     let state = AppState::initialize(store.clone(), settings).await?;
+    if let Some(file) = &settings.import_file {
+        import_into(&store, &state.secret_key, file).await?;
+    }
     state.metrics.spawn_upkeep();
     let router = app::build_router(state, Limits::from_settings(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
@@ -87,11 +87,15 @@ async fn migrate(settings: &Settings) -> Result<(), Failure> {
 /// Who imported, in the credentials' history.
 const IMPORT_ACTOR: &str = "fixture-import";
 
-async fn import_into(store: &Store, file: &std::path::Path) -> Result<(), Failure> {
+async fn import_into(
+    store: &Store,
+    key: &SecretKey,
+    file: &std::path::Path,
+) -> Result<(), Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read the fixture {}: {e}", file.display()))?;
     let fixture = fixtures::parse(&text, Syntax::for_path(file))?;
-    let done = fixtures::import(store, &fixture, IMPORT_ACTOR).await?;
+    let done = fixtures::import(store, key, &fixture, IMPORT_ACTOR).await?;
     tracing::info!(file = %file.display(), created = done.created, unchanged = done.unchanged, "fixture imported");
     Ok(())
 }
@@ -99,7 +103,10 @@ async fn import_into(store: &Store, file: &std::path::Path) -> Result<(), Failur
 async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
     let store = open(settings).await?;
     store.migrate().await?;
-    let result = import_into(&store, file).await;
+    let result = match app::load_secret_key(&store, settings).await {
+        Ok(key) => import_into(&store, &key, file).await,
+        Err(error) => Err(error.into()),
+    };
     store.close().await;
     result
 }

@@ -7,7 +7,7 @@ use totp_rs::{Algorithm, Builder, Secret};
 use super::policy::Parameters;
 
 /// `authenticationMethod`: counter- or time-based codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum OtpMethod {
     #[serde(rename = "TOTP")]
     Totp,
@@ -16,7 +16,7 @@ pub enum OtpMethod {
 }
 
 /// `hashingAlgorithm` of the HMAC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum HashAlgorithm {
     #[serde(rename = "SHA1")]
     Sha1,
@@ -24,6 +24,16 @@ pub enum HashAlgorithm {
     Sha256,
     #[serde(rename = "SHA512")]
     Sha512,
+}
+
+impl OtpMethod {
+    /// The `initialType` policy value that selects this method.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Totp => "TOTP",
+            Self::Hotp => "HOTP",
+        }
+    }
 }
 
 impl HashAlgorithm {

@@ -185,9 +185,7 @@ async fn no_response_or_log_line_holds_a_secret() {
         "debug logging was on"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("/password/reset")),
+        lines.iter().any(|l| l.contains("/password/reset")),
         "the requests are in the log"
     );
 
