@@ -47,23 +47,28 @@ impl AppState {
     /// has none, from the database (generated once, shared by every process).
     pub async fn initialize(store: Store, settings: &Settings) -> Result<Self, StoreError> {
         let keys = load_keys(&store, settings).await?;
-        let secret_key = match &settings.secret_key {
-            Some(text) => decode_key(text)?,
-            None => {
-                let candidate = STANDARD.encode(rand::random::<[u8; 32]>());
-                decode_key(
-                    &store
-                        .setting_or_insert("oath_secret_key", &candidate)
-                        .await?,
-                )?
-            }
-        };
+        let secret_key = load_secret_key(&store, settings).await?;
         Ok(Self {
             store,
             keys: Arc::new(keys),
             secret_key: Arc::new(secret_key),
             metrics: Metrics::new(),
         })
+    }
+}
+
+/// The key for secrets at rest: `IDM_SECRET_KEY`, or the key kept in the database.
+pub async fn load_secret_key(store: &Store, settings: &Settings) -> Result<SecretKey, StoreError> {
+    match &settings.secret_key {
+        Some(text) => decode_key(text),
+        None => {
+            let candidate = STANDARD.encode(rand::random::<[u8; 32]>());
+            decode_key(
+                &store
+                    .setting_or_insert("oath_secret_key", &candidate)
+                    .await?,
+            )
+        }
     }
 }
 

@@ -32,9 +32,35 @@ pub enum Command {
     Migrate,
     /// Print a Bearer token signed with the server's secret.
     Token(TokenArgs),
+    /// Load a fixture (JSON or YAML) in one transaction; importing it again changes nothing.
+    Import(ImportArgs),
+    /// Write everything stored as a fixture (secrets as stored: hashes and ciphertext).
+    Export(ExportArgs),
     /// Ask a running server's /health/ready (on the --listen port) and exit 0 when it is
     /// ready, 1 otherwise: a container HEALTHCHECK that needs no curl.
     Healthcheck,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The fixture file; `.yaml`/`.yml` is read as YAML, anything else as JSON.
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// json or yaml; by default YAML for a `.yaml`/`.yml` output file, else JSON.
+    #[arg(long, value_enum)]
+    pub format: Option<FixtureFormat>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FixtureFormat {
+    Json,
+    Yaml,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -113,6 +139,9 @@ pub struct Settings {
     /// Serve the API reference (Swagger UI) at /swagger-ui; `false` to turn it off.
     #[arg(long, env = "IDM_SWAGGER_UI", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub swagger_ui: bool,
+    /// serve: import this fixture before listening (the server does not start if it fails).
+    #[arg(long = "import", env = "IDM_IMPORT_FILE", global = true)]
+    pub import_file: Option<PathBuf>,
     /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
     #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -155,7 +184,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} log_format={:?} cors_origins={:?}",
+             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen,
             redact_url(self.database_url()),
             set(&self.jwt_secret),
@@ -169,6 +198,7 @@ impl Settings {
             self.body_limit,
             self.skip_migrations,
             self.swagger_ui,
+            self.import_file,
             self.log_format,
             self.cors_origins,
         )

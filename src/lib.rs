@@ -15,6 +15,8 @@ pub mod config;
 pub mod domain;
 /// The one error type and its nevisIDM error envelope.
 pub mod error;
+/// Fixture files: import (one transaction, idempotent) and export, and their schema.
+pub mod fixtures;
 /// Prometheus metrics and the per-request log line.
 pub mod observe;
 /// Use cases: authorize, validate, load, check, write, answer.

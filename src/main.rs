@@ -1,8 +1,11 @@
 use clap::Parser;
-use idm_credentials::app::{self, AppState, Limits};
+use idm_credentials::app::{self, AppState, Limits, SecretKey};
 use idm_credentials::auth::Claims;
 use idm_credentials::auth::jwt::expiry_in;
-use idm_credentials::config::{Cli, Command, LogFormat, Settings, TokenArgs};
+use idm_credentials::config::{
+    Cli, Command, ExportArgs, FixtureFormat, LogFormat, Settings, TokenArgs,
+};
+use idm_credentials::fixtures::{self, Syntax};
 use idm_credentials::store::{PoolSettings, Store};
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -20,6 +23,8 @@ async fn main() {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => migrate(&cli.settings).await,
         Command::Token(args) => token(&cli.settings, &args).await,
+        Command::Import(args) => import(&cli.settings, &args.file).await,
+        Command::Export(args) => export(&cli.settings, &args).await,
         Command::Healthcheck => healthcheck(cli.settings.listen),
     };
     if let Err(error) = result {
@@ -56,6 +61,9 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
         store.migrate().await?;
     }
     let state = AppState::initialize(store.clone(), settings).await?;
+    if let Some(file) = &settings.import_file {
+        import_into(&store, &state.secret_key, file).await?;
+    }
     state.metrics.spawn_upkeep();
     let router = app::build_router(state, Limits::from_settings(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
@@ -73,6 +81,53 @@ async fn migrate(settings: &Settings) -> Result<(), Failure> {
         "migrations applied to the {} database",
         store.backend_name()
     );
+    Ok(())
+}
+
+/// Who imported, in the credentials' history.
+const IMPORT_ACTOR: &str = "fixture-import";
+
+async fn import_into(
+    store: &Store,
+    key: &SecretKey,
+    file: &std::path::Path,
+) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the fixture {}: {e}", file.display()))?;
+    let fixture = fixtures::parse(&text, Syntax::for_path(file))?;
+    let done = fixtures::import(store, key, &fixture, IMPORT_ACTOR).await?;
+    tracing::info!(file = %file.display(), created = done.created, unchanged = done.unchanged, "fixture imported");
+    Ok(())
+}
+
+async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
+    let store = open(settings).await?;
+    store.migrate().await?;
+    let result = match app::load_secret_key(&store, settings).await {
+        Ok(key) => import_into(&store, &key, file).await,
+        Err(error) => Err(error.into()),
+    };
+    store.close().await;
+    result
+}
+
+async fn export(settings: &Settings, args: &ExportArgs) -> Result<(), Failure> {
+    let syntax = match (args.format, &args.output) {
+        (Some(FixtureFormat::Json), _) => Syntax::Json,
+        (Some(FixtureFormat::Yaml), _) => Syntax::Yaml,
+        (None, Some(path)) => Syntax::for_path(path),
+        (None, None) => Syntax::Json,
+    };
+    let store = open(settings).await?;
+    store.migrate().await?;
+    let fixture = fixtures::export(&store).await;
+    store.close().await;
+    let text = fixtures::render(&fixture?, syntax)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
     Ok(())
 }
 

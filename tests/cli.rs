@@ -287,3 +287,136 @@ fn json_request_logs_request_ids_healthcheck_and_sigint() {
     assert!(logs.contains("shutdown signal received"), "{logs}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("idm-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fixtures.json");
+
+/// `import FILE` twice (the second changes nothing), a bad fixture refused with the
+/// element's path and a non-zero exit, `export` to stdout and to a YAML file.
+#[test]
+fn import_and_export_commands() {
+    let dir = temp_dir("fixtures");
+    for _ in 0..2 {
+        let import = command(&dir).args(["import", EXAMPLE]).output().unwrap();
+        assert!(
+            import.status.success(),
+            "{}",
+            String::from_utf8_lossy(&import.stderr)
+        );
+    }
+    let stdout = command(&dir).arg("export").output().unwrap();
+    assert!(stdout.status.success());
+    let exported: serde_json::Value = serde_json::from_slice(&stdout.stdout).unwrap();
+    assert_eq!(
+        exported["users"][0]["credentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(exported["users"][1]["extId"], "jdoe");
+    let text = String::from_utf8_lossy(&stdout.stdout);
+    assert!(
+        !text.contains("Fixture-Passw0rd"),
+        "no plaintext in exports"
+    );
+
+    let yaml = dir.join("export.yaml");
+    let to_file = command(&dir)
+        .args(["export", "--output", yaml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(to_file.status.success());
+    assert!(
+        std::fs::read_to_string(&yaml)
+            .unwrap()
+            .contains("loginId: jdoe")
+    );
+    let reimport = command(&dir)
+        .args(["import", yaml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        reimport.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reimport.stderr)
+    );
+
+    let bad = dir.join("bad.json");
+    let broken = std::fs::read_to_string(EXAMPLE)
+        .unwrap()
+        .replace("+41 79 123 45 67", "0791234567")
+        .replace(
+            "\"acme\", \"name\": \"ACME Corp\"",
+            "\"other\", \"name\": \"Other\"",
+        );
+    std::fs::write(&bad, broken).unwrap();
+    let refused = command(&dir)
+        .args(["import", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("users[0].credentials[2].mobileNumber: not a valid E.164 number"),
+        "{stderr}"
+    );
+    let after = command(&dir).arg("export").output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&after.stdout).contains("\"other\""),
+        "nothing of a refused fixture is imported"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The integration-test path: the server starts with `IDM_IMPORT_FILE`, a client calls
+/// the API with a token from `token`; a bad fixture keeps the server from starting.
+#[test]
+fn serve_imports_the_fixture_before_listening() {
+    let dir = temp_dir("serve-import");
+    let port = free_port();
+    let child = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{port}"))
+        .env("IDM_IMPORT_FILE", EXAMPLE)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server(child);
+    wait_until_live(port);
+    let token = command(&dir)
+        .args(["token", "--sub", "ci", "--role", "Root"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let (status, body) = http(
+        port,
+        "GET",
+        "/nevisidm/api/core/v1/acme/users/jdoe/mtans/jdoe-phone",
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("+41791234567"), "{body}");
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"clients":[{"extId":"a/b","name":"x"}]}"#).unwrap();
+    let refused = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .args(["serve", "--import", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("clients[0].extId"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

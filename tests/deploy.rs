@@ -1,7 +1,7 @@
 //! The container files, checked without a container engine: the compose file parses and
 //! wires PostgreSQL and the server together with healthchecks; the Dockerfile is
 //! multi-stage, runs as a non-root user, has a HEALTHCHECK, and builds with the same
-//! release command as CI and the benchmark.
+//! release command as CI and the benchmark. The server imports the example fixture.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -91,6 +91,31 @@ fn compose_runs_the_server_against_that_postgres() {
 
     let test = assert_healthcheck(idm);
     assert_eq!(test, ["CMD", "idm-credentials", "healthcheck"]);
+}
+
+/// The server imports the example fixture, mounted read-only, before it serves; the
+/// mounted file is a valid fixture.
+#[test]
+fn compose_imports_the_example_fixture() {
+    let compose = compose();
+    let idm = &compose["services"]["idm"];
+    let mounts: Vec<&str> = idm["volumes"]
+        .as_sequence()
+        .expect("idm.volumes is a list")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        mounts.contains(&"./examples/fixtures.json:/fixtures.json:ro"),
+        "{mounts:?}"
+    );
+    assert_eq!(env(idm, "IDM_IMPORT_FILE"), "/fixtures.json");
+    let fixture = idm_credentials::fixtures::parse(
+        &read("examples/fixtures.json"),
+        idm_credentials::fixtures::Syntax::Json,
+    )
+    .expect("the example is a fixture");
+    assert!(fixture.users.iter().any(|u| u.credentials.len() == 5));
 }
 
 /// Dockerfile instructions, one per logical line (continuations joined).

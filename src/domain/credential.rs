@@ -106,6 +106,23 @@ pub struct MtanAttributes {
     pub e164: String,
 }
 
+impl MtanAttributes {
+    /// Longer input is no phone number; refusing it early keeps the parser's work bounded.
+    const MAX_NUMBER_LEN: usize = 64;
+
+    /// A mobile number as a caller wrote it; `Err` says what is wrong with it.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() > Self::MAX_NUMBER_LEN {
+            return Err("is too long".into());
+        }
+        let number = super::phone::E164::parse(raw)?;
+        Ok(Self {
+            raw: number.raw().to_owned(),
+            e164: number.e164().to_owned(),
+        })
+    }
+}
+
 /// Mobile signature fields (seed 001). `signer_cert` is PEM, checked by
 /// `domain::mobile_signature::check_signer_cert` before it gets here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use super::policy::Parameters;
 
 /// `authenticationMethod`: counter- or time-based codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema,
+)]
 pub enum OtpMethod {
     #[serde(rename = "TOTP")]
     Totp,
@@ -17,7 +19,9 @@ pub enum OtpMethod {
 }
 
 /// `hashingAlgorithm` of the HMAC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema,
+)]
 pub enum HashAlgorithm {
     #[serde(rename = "SHA1")]
     Sha1,
@@ -25,6 +29,16 @@ pub enum HashAlgorithm {
     Sha256,
     #[serde(rename = "SHA512")]
     Sha512,
+}
+
+impl OtpMethod {
+    /// The `initialType` policy value that selects this method.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Totp => "TOTP",
+            Self::Hotp => "HOTP",
+        }
+    }
 }
 
 impl HashAlgorithm {

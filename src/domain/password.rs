@@ -1,7 +1,9 @@
 //! Passwords: argon2id hashing and the `PwdPolicy` rules.
 
 use argon2::Argon2;
-use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 use super::policy::Parameters;
 use crate::error::{ErrorItem, codes};
@@ -12,6 +14,67 @@ pub fn hash(password: &str) -> Result<String, String> {
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| format!("argon2: {e}"))
+}
+
+/// Whether `text` is a stored password hash rather than a password: `None` for a
+/// password; `Some(Ok(()))` for a well-formed argon2 PHC string, bcrypt hash or LDAP
+/// `{SSHA256}`/`{SSHA512}`/`{SSHA}` digest (as nevisIDM exports them); `Some(Err(..))`
+/// for one of those prefixes with a malformed body (a typo must not become a password).
+pub fn check_stored_hash(text: &str) -> Option<Result<(), String>> {
+    if text.starts_with("$argon2") {
+        return Some(
+            argon2::password_hash::phc::PasswordHash::new(text)
+                .map(|_| ())
+                .map_err(|e| format!("is not a valid argon2 PHC string: {e}")),
+        );
+    }
+    if ["$2a$", "$2b$", "$2y$"].iter().any(|p| text.starts_with(p)) {
+        return Some(check_bcrypt(text));
+    }
+    for (prefix, digest_len) in [("{SSHA256}", 32), ("{SSHA512}", 64), ("{SSHA}", 20)] {
+        if let Some(encoded) = text.strip_prefix(prefix) {
+            return Some(match STANDARD.decode(encoded) {
+                Ok(raw) if raw.len() > digest_len => Ok(()),
+                Ok(_) => Err(format!(
+                    "is not a valid {prefix} digest: no salt after the digest"
+                )),
+                Err(_) => Err(format!("is not a valid {prefix} digest: not base64")),
+            });
+        }
+    }
+    None
+}
+
+/// `$2b$NN$` + 22 characters of salt + 31 of hash, in bcrypt's base64 alphabet.
+fn check_bcrypt(text: &str) -> Result<(), String> {
+    let bad = || Err("is not a valid bcrypt hash ($2b$<cost>$<53 characters>)".to_owned());
+    let parts: Vec<&str> = text.splitn(4, '$').collect();
+    let [_, _, cost, body] = parts.as_slice() else {
+        return bad();
+    };
+    let cost_ok = cost.len() == 2 && cost.parse::<u8>().is_ok_and(|c| (4..=31).contains(&c));
+    let body_ok = body.len() == 53
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/');
+    if cost_ok && body_ok { Ok(()) } else { bad() }
+}
+
+/// Whether `password` matches `stored`: `None` when this server cannot check the
+/// format (bcrypt, `{SSHA512}`, `{SSHA}`).
+pub fn verify(password: &str, stored: &str) -> Option<bool> {
+    if stored.starts_with("$argon2") {
+        let parsed = argon2::password_hash::phc::PasswordHash::new(stored).ok()?;
+        return Some(
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+        );
+    }
+    if stored.starts_with("{SSHA256}") {
+        return Some(super::ticket::verify(password, stored));
+    }
+    None
 }
 
 /// The rules of a `PwdPolicy` this server enforces.
@@ -123,7 +186,6 @@ impl PasswordRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::password_hash::PasswordVerifier;
     use argon2::password_hash::phc::PasswordHash;
 
     fn rules(pairs: &[(&str, &str)]) -> PasswordRules {
@@ -151,6 +213,30 @@ mod tests {
                 .verify_password(b"wrong", &parsed)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn stored_hashes_are_recognized_and_checked() {
+        let argon = hash("pw").unwrap();
+        let ssha = super::super::ticket::digest("pw");
+        let bcrypt = "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW";
+        for good in [argon.as_str(), ssha.as_str(), bcrypt] {
+            assert_eq!(check_stored_hash(good), Some(Ok(())), "{good}");
+        }
+        for bad in [
+            "$argon2id$nonsense",
+            "$2b$12$short",
+            "$2b$99$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "{SSHA256}!!",
+            "{SSHA256}c2FsdA==",
+        ] {
+            assert!(matches!(check_stored_hash(bad), Some(Err(_))), "{bad}");
+        }
+        assert_eq!(check_stored_hash("correct horse"), None);
+        assert_eq!(verify("pw", &argon), Some(true));
+        assert_eq!(verify("no", &argon), Some(false));
+        assert_eq!(verify("pw", &ssha), Some(true));
+        assert_eq!(verify("pw", bcrypt), None);
     }
 
     #[test]

@@ -31,6 +31,18 @@ fn digest_with_salt(value: &str, salt: &[u8]) -> String {
     format!("{PREFIX}{}", STANDARD.encode(raw))
 }
 
+/// Whether `stored` is a well-formed `{SSHA256}` digest (an imported one is kept as given).
+pub fn check_digest(stored: &str) -> Result<(), String> {
+    let Some(encoded) = stored.strip_prefix(PREFIX) else {
+        return Err("must be a {SSHA256} digest".into());
+    };
+    match STANDARD.decode(encoded) {
+        Ok(raw) if raw.len() > DIGEST_LEN => Ok(()),
+        Ok(_) => Err("is not a valid {SSHA256} digest: no salt after the digest".into()),
+        Err(_) => Err("is not a valid {SSHA256} digest: not base64".into()),
+    }
+}
+
 /// Whether `value` is the ticket behind `stored`, in constant time.
 pub fn verify(value: &str, stored: &str) -> bool {
     let Some(encoded) = stored.strip_prefix(PREFIX) else {
@@ -64,6 +76,9 @@ mod tests {
         assert!(!verify("wrong", &stored));
         assert!(!verify(&value, "{SSHA256}!!"));
         assert!(!verify(&value, "plain"));
+        assert_eq!(check_digest(&stored), Ok(()));
+        assert!(check_digest("{SSHA256}!!").is_err());
+        assert!(check_digest("plain").is_err());
     }
 
     #[test]

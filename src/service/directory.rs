@@ -131,10 +131,18 @@ fn string_object(
     })
 }
 
-/// POST .../users `{extId?, loginId, userState?, name?, contacts?, languageCode?, isTechnicalUser?}`.
-pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<User, ApiError> {
-    ctx.caller.authorize(client.as_str(), None, USER_CREATE)?;
-    let mut doc = PatchDocument::new(body)?;
+/// What a new user is made of: read from a create body or a fixture record.
+pub struct UserFields {
+    pub ext_id: Option<ExtId>,
+    pub login_id: String,
+    pub state: UserState,
+    /// `name`, `contacts`, `languageCode`, `isTechnicalUser`, validated.
+    pub profile: Map<String, Value>,
+}
+
+/// Reads `{extId?, loginId, userState?, name?, contacts?, languageCode?, isTechnicalUser?}`;
+/// problems are collected in `doc` (the caller finishes it).
+pub fn read_user(doc: &mut PatchDocument) -> UserFields {
     let ext_id = doc.ext_id("extId", false).set();
     let login_id = doc.text("loginId", 255);
     if login_id.is_none() {
@@ -152,7 +160,7 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
     };
     let mut profile = Map::new();
     if let Some(name) = string_object(
-        &mut doc,
+        doc,
         "name",
         &["title", "firstName", "familyName"],
         |_, _| Ok(()),
@@ -161,7 +169,7 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
     }
     let phone_fields = ["mobile", "telephone", "telefax"];
     if let Some(contacts) = string_object(
-        &mut doc,
+        doc,
         "contacts",
         &["email", "mobile", "telephone", "telefax"],
         |field, text| {
@@ -191,6 +199,19 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
     if let Some(technical) = doc.boolean("isTechnicalUser") {
         profile.insert("isTechnicalUser".into(), Value::Bool(technical));
     }
+    UserFields {
+        ext_id,
+        login_id: login_id.unwrap_or_default(),
+        state: state.unwrap_or(UserState::Active),
+        profile,
+    }
+}
+
+/// POST .../users `{extId?, loginId, userState?, name?, contacts?, languageCode?, isTechnicalUser?}`.
+pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<User, ApiError> {
+    ctx.caller.authorize(client.as_str(), None, USER_CREATE)?;
+    let mut doc = PatchDocument::new(body)?;
+    let fields = read_user(&mut doc);
     doc.finish(&[])?;
 
     let owner = load_client(ctx, &client).await?;
@@ -199,10 +220,10 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
         id: uuid::Uuid::new_v4().to_string(),
         client_id: owner.id,
         client_ext_id: owner.ext_id,
-        ext_id: ext_id.unwrap_or_else(ExtId::generate).into_string(),
-        login_id: login_id.unwrap_or_default(),
-        state: state.unwrap_or(UserState::Active),
-        profile,
+        ext_id: fields.ext_id.unwrap_or_else(ExtId::generate).into_string(),
+        login_id: fields.login_id,
+        state: fields.state,
+        profile: fields.profile,
         version: 1,
         created: now,
         last_modified: now,

@@ -42,7 +42,7 @@ fn target(client: ExtId, user: ExtId) -> Target {
 }
 
 /// The type's own fields of a create or PATCH body.
-struct Fields {
+pub(crate) struct Fields {
     identificator: Option<String>,
     mssp_identifier: Option<String>,
     msisdn: Option<String>,
@@ -51,7 +51,7 @@ struct Fields {
 
 impl Fields {
     /// `null` on the first three is refused; on `signerCert` it clears.
-    fn read(doc: &mut PatchDocument) -> Self {
+    pub(crate) fn read(doc: &mut PatchDocument) -> Self {
         let identificator = doc.text("identificator", MAX_IDENTIFICATOR_LEN);
         let mssp_identifier = doc.text("msspIdentifier", MAX_MSSP_IDENTIFIER_LEN);
         let msisdn = doc.text("msisdn", MAX_MSISDN_LEN);
@@ -71,6 +71,36 @@ impl Fields {
             msisdn,
             signer_cert,
         }
+    }
+}
+
+impl Fields {
+    /// The stored fields of a new credential under `policy` (also used by fixture
+    /// import): `msspIdentifier` falls back to the policy's default, `msisdn` must match
+    /// its regex.
+    pub(crate) fn create(self, policy: &Policy) -> Result<MobileSignatureAttributes, ApiError> {
+        let rules = rules(policy)?;
+        let (Some(identificator), Some(msisdn)) = (self.identificator, self.msisdn) else {
+            return Err(ApiError::invalid(
+                "Fields 'identificator' and 'msisdn' are required",
+            ));
+        };
+        let Some(mssp_identifier) = self
+            .mssp_identifier
+            .or(rules.default_mssp_identifier.clone())
+        else {
+            return Err(ApiError::invalid(format!(
+                "Field 'msspIdentifier' is required: policy {} has no defaultMsspIdentifier",
+                policy.ext_id
+            )));
+        };
+        check_msisdn(&rules, &msisdn)?;
+        Ok(MobileSignatureAttributes {
+            identificator,
+            mssp_identifier,
+            msisdn,
+            signer_cert: self.signer_cert.set(),
+        })
     }
 }
 
@@ -116,28 +146,7 @@ pub async fn create(
         common.policy.as_ref(),
     )
     .await?;
-    let rules = rules(&policy)?;
-    let (Some(identificator), Some(msisdn)) = (fields.identificator, fields.msisdn) else {
-        return Err(ApiError::invalid(
-            "Fields 'identificator' and 'msisdn' are required",
-        ));
-    };
-    let Some(mssp_identifier) = fields
-        .mssp_identifier
-        .or(rules.default_mssp_identifier.clone())
-    else {
-        return Err(ApiError::invalid(format!(
-            "Field 'msspIdentifier' is required: policy {} has no defaultMsspIdentifier",
-            policy.ext_id
-        )));
-    };
-    check_msisdn(&rules, &msisdn)?;
-    let attributes = Attributes::MobileSignature(MobileSignatureAttributes {
-        identificator,
-        mssp_identifier,
-        msisdn,
-        signer_cert: fields.signer_cert.set(),
-    });
+    let attributes = Attributes::MobileSignature(fields.create(&policy)?);
     let state = common.state.unwrap_or(CredentialState::Active);
     let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
     credential::create(ctx, &client, &new).await?;

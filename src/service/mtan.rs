@@ -16,7 +16,6 @@ use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, MtanAttributes};
 use crate::domain::history::Action;
 use crate::domain::patch::PatchDocument;
-use crate::domain::phone::E164;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::domain::view::COMMON_FIELDS;
@@ -40,9 +39,6 @@ const PATCH_STATES: [CredentialState; 7] = [
     CredentialState::Disabled,
 ];
 
-/// Longer input is no phone number; refusing it early keeps the parser's work bounded.
-const MAX_NUMBER_LEN: usize = 64;
-
 fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
     Target {
         client,
@@ -53,22 +49,12 @@ fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
 }
 
 fn e164(raw: &str) -> Result<MtanAttributes, ApiError> {
-    let parsed = if raw.chars().count() > MAX_NUMBER_LEN {
-        Err("is too long".to_owned())
-    } else {
-        E164::parse(raw)
-    };
-    parsed
-        .map(|n| MtanAttributes {
-            raw: n.raw().to_owned(),
-            e164: n.e164().to_owned(),
-        })
-        .map_err(|problem| {
-            ApiError::unprocessable(
-                codes::MTAN_FORMAT_E164,
-                format!("Field 'mobileNumber' {problem}; expected E.164, e.g. +41791234567"),
-            )
-        })
+    MtanAttributes::parse(raw).map_err(|problem| {
+        ApiError::unprocessable(
+            codes::MTAN_FORMAT_E164,
+            format!("Field 'mobileNumber' {problem}; expected E.164, e.g. +41791234567"),
+        )
+    })
 }
 
 /// What a request says about `mobileNumber`: a string on input; the object a GET

@@ -62,7 +62,7 @@ fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
 }
 
 /// `label`: a non-empty string without `:` (the URI's issuer separator).
-fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
+pub(crate) fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
     match doc.clearable_text("label", MAX_LABEL_LEN) {
         Change::Keep if required => doc.problem("label", "is required"),
         Change::Keep => {}
@@ -78,7 +78,7 @@ fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
 
 /// The policy's OATH settings; a policy that does not yield usable ones is 422
 /// `errors.invalidConfig`.
-fn settings(policy: &Policy) -> Result<OathSettings, ApiError> {
+pub(crate) fn settings(policy: &Policy) -> Result<OathSettings, ApiError> {
     OathSettings::from_policy(&policy.parameters).map_err(|problem| {
         ApiError::unprocessable(
             codes::INVALID_CONFIG,

@@ -19,7 +19,8 @@ const POLICY_VIEW: Rule = Rule::admin(&[P::PolicyView]);
 const POLICY_MODIFY: Rule = Rule::admin(&[P::PolicyView, P::PolicyModify]);
 const POLICY_DELETE: Rule = Rule::admin(&[P::PolicyDelete]);
 
-fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
+/// The parameters must make sense for the type (a `PwdPolicy` must be satisfiable).
+pub fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
     if policy_type == PolicyType::Pwd {
         PasswordRules::from_parameters(parameters)
             .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;

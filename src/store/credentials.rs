@@ -27,6 +27,7 @@ macro_rules! select_credential {
          LEFT JOIN policies p ON p.id = c.policy_id "
     };
 }
+pub(crate) use select_credential;
 
 /// The versioned write of a PATCH: the `WHERE version` makes the write its own check.
 /// Login statistics are written only when the change itself sets them (`NULL` binds keep
@@ -76,6 +77,42 @@ macro_rules! bind_update {
     }};
 }
 pub(crate) use bind_update;
+
+pub(crate) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, \
+     type, policy_id, state, state_change_reason, state_change_detail, modification_comment, version, \
+     created, last_modified, validity_from, validity_to, success_count, failure_count, last_success, \
+     last_failure, reset_count, attributes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+
+/// Binds the parameters of [`INSERT_CREDENTIAL`] for `c`.
+macro_rules! bind_insert_credential {
+    ($query:expr, $c:expr) => {{
+        let c: &$crate::domain::Credential = $c;
+        $query
+            .bind(&c.id)
+            .bind(&c.client_id)
+            .bind(&c.user_id)
+            .bind(&c.ext_id)
+            .bind(c.kind().as_str())
+            .bind(c.policy.as_ref().map(|p| p.id.as_str()))
+            .bind(c.state.as_str())
+            .bind(c.state_change_reason.map(|r| r.as_str()))
+            .bind(c.state_change_detail.as_deref())
+            .bind(c.modification_comment.as_deref())
+            .bind(i64::from(c.version))
+            .bind(c.created)
+            .bind(c.last_modified)
+            .bind(c.validity.from)
+            .bind(c.validity.to)
+            .bind(c.logins.success_count)
+            .bind(c.logins.failure_count)
+            .bind(c.logins.last_success)
+            .bind(c.logins.last_failure)
+            .bind(i64::from(c.reset_count))
+            .bind(c.attributes.to_json())
+    }};
+}
+pub(crate) use bind_insert_credential;
 
 /// Binds the parameters of [`INSERT_HISTORY`].
 macro_rules! bind_history {
@@ -291,37 +328,10 @@ impl Store {
         c: &Credential,
         history: &HistoryEntry,
     ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, type, policy_id, \
-             state, state_change_reason, state_change_detail, modification_comment, version, created, \
-             last_modified, validity_from, validity_to, success_count, failure_count, last_success, \
-             last_failure, reset_count, attributes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-             $19, $20, $21)";
         retry_serialization(|| async {
             on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
-                sqlx::query(SQL)
-                    .bind(&c.id)
-                    .bind(&c.client_id)
-                    .bind(&c.user_id)
-                    .bind(&c.ext_id)
-                    .bind(c.kind().as_str())
-                    .bind(c.policy.as_ref().map(|p| p.id.as_str()))
-                    .bind(c.state.as_str())
-                    .bind(c.state_change_reason.map(|r| r.as_str()))
-                    .bind(c.state_change_detail.as_deref())
-                    .bind(c.modification_comment.as_deref())
-                    .bind(i64::from(c.version))
-                    .bind(c.created)
-                    .bind(c.last_modified)
-                    .bind(c.validity.from)
-                    .bind(c.validity.to)
-                    .bind(c.logins.success_count)
-                    .bind(c.logins.failure_count)
-                    .bind(c.logins.last_success)
-                    .bind(c.logins.last_failure)
-                    .bind(i64::from(c.reset_count))
-                    .bind(c.attributes.to_json())
+                bind_insert_credential!(sqlx::query(INSERT_CREDENTIAL), c)
                     .execute(&mut *tx)
                     .await?;
                 bind_history!(sqlx::query(INSERT_HISTORY), history).execute(&mut *tx).await?;

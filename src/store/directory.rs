@@ -1,14 +1,22 @@
 //! Clients, users and policies.
 
-use super::rows::{ClientRow, PolicyRow, UserRow};
+use super::rows::PolicyRow;
 use super::{Store, StoreError, on_pool, retry_serialization};
 use crate::domain::directory::{Client, Policy, User};
 use crate::domain::policy::PolicyType;
 
-const SELECT_USER: &str = "SELECT u.id, u.client_id, cl.ext_id AS client_ext_id, u.ext_id, u.login_id, \
-     u.state, u.profile, u.version, u.created, u.last_modified \
-     FROM users u JOIN clients cl ON cl.id = u.client_id \
-     WHERE cl.ext_id = $1 AND u.ext_id = $2";
+/// Every user column, joined with the client's extId (no WHERE clause).
+macro_rules! select_user {
+    () => {
+        "SELECT u.id, u.client_id, cl.ext_id AS client_ext_id, u.ext_id, u.login_id, \
+         u.state, u.profile, u.version, u.created, u.last_modified \
+         FROM users u JOIN clients cl ON cl.id = u.client_id "
+    };
+}
+pub(crate) use select_user;
+
+pub(crate) const SELECT_USER: &str =
+    concat!(select_user!(), "WHERE cl.ext_id = $1 AND u.ext_id = $2");
 
 macro_rules! select_policy {
     () => {
@@ -17,13 +25,14 @@ macro_rules! select_policy {
          FROM policies p JOIN clients cl ON cl.id = p.client_id "
     };
 }
+pub(crate) use select_policy;
 
-const INSERT_POLICY: &str = "INSERT INTO policies (id, client_id, ext_id, name, description, policy_type, \
+pub(crate) const INSERT_POLICY: &str = "INSERT INTO policies (id, client_id, ext_id, name, description, policy_type, \
      default_policy, parameters, version, created, last_modified) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Unsets the other default policies of a type when one becomes the default.
-const CLEAR_DEFAULT: &str = "UPDATE policies SET default_policy = FALSE WHERE client_id = $1 AND policy_type = $2 AND id <> $3";
+pub(crate) const CLEAR_DEFAULT: &str = "UPDATE policies SET default_policy = FALSE WHERE client_id = $1 AND policy_type = $2 AND id <> $3";
 
 /// A policy to insert (a new one, or a default one created with its client).
 pub type NewPolicy = Policy;
@@ -45,6 +54,103 @@ macro_rules! bind_policy {
             .bind(p.last_modified)
     }};
 }
+pub(crate) use bind_policy;
+
+pub(crate) const INSERT_CLIENT: &str = "INSERT INTO clients (id, ext_id, name, version, created, \
+     last_modified) VALUES ($1, $2, $3, $4, $5, $6)";
+
+macro_rules! bind_client {
+    ($query:expr, $c:expr) => {{
+        let c: &$crate::domain::directory::Client = $c;
+        $query
+            .bind(&c.id)
+            .bind(&c.ext_id)
+            .bind(&c.name)
+            .bind(i64::from(c.version))
+            .bind(c.created)
+            .bind(c.last_modified)
+    }};
+}
+pub(crate) use bind_client;
+
+pub(crate) const INSERT_USER: &str = "INSERT INTO users (id, client_id, ext_id, login_id, state, \
+     profile, version, created, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+macro_rules! bind_user {
+    ($query:expr, $u:expr) => {{
+        let u: &$crate::domain::directory::User = $u;
+        $query
+            .bind(&u.id)
+            .bind(&u.client_id)
+            .bind(&u.ext_id)
+            .bind(&u.login_id)
+            .bind(u.state.as_str())
+            .bind(serde_json::Value::Object(u.profile.clone()).to_string())
+            .bind(i64::from(u.version))
+            .bind(u.created)
+            .bind(u.last_modified)
+    }};
+}
+pub(crate) use bind_user;
+
+/// Every client column, followed by the rest of the statement.
+macro_rules! select_client {
+    ($($rest:literal)?) => {
+        concat!("SELECT id, ext_id, name, version, created, last_modified FROM clients " $(, $rest)?)
+    };
+}
+pub(crate) use select_client;
+
+/// The lookups by extId, as futures on any executor (a pool, or the fixture transaction),
+/// so both run the same statement with the same binds.
+macro_rules! fetch_client {
+    ($executor:expr, $ext_id:expr) => {
+        sqlx::query_as::<_, $crate::store::rows::ClientRow>(
+            $crate::store::directory::select_client!("WHERE ext_id = $1"),
+        )
+        .bind($ext_id)
+        .fetch_optional($executor)
+    };
+}
+pub(crate) use fetch_client;
+
+macro_rules! fetch_user {
+    ($executor:expr, $client:expr, $ext_id:expr) => {
+        sqlx::query_as::<_, $crate::store::rows::UserRow>($crate::store::directory::SELECT_USER)
+            .bind($client)
+            .bind($ext_id)
+            .fetch_optional($executor)
+    };
+}
+pub(crate) use fetch_user;
+
+macro_rules! fetch_policy {
+    ($executor:expr, $client:expr, $ext_id:expr) => {
+        sqlx::query_as::<_, $crate::store::rows::PolicyRow>(concat!(
+            $crate::store::directory::select_policy!(),
+            "WHERE cl.ext_id = $1 AND p.ext_id = $2"
+        ))
+        .bind($client)
+        .bind($ext_id)
+        .fetch_optional($executor)
+    };
+}
+pub(crate) use fetch_policy;
+
+/// The client's default policy of a type (the oldest, should there be several).
+macro_rules! fetch_default_policy {
+    ($executor:expr, $client:expr, $policy_type:expr) => {
+        sqlx::query_as::<_, $crate::store::rows::PolicyRow>(concat!(
+            $crate::store::directory::select_policy!(),
+            "WHERE cl.ext_id = $1 AND p.policy_type = $2 AND p.default_policy = TRUE \
+             ORDER BY p.created LIMIT 1"
+        ))
+        .bind($client)
+        .bind($policy_type.as_str())
+        .fetch_optional($executor)
+    };
+}
+pub(crate) use fetch_default_policy;
 
 impl Store {
     /// Inserts a client and its default policies in one transaction.
@@ -53,18 +159,10 @@ impl Store {
         client: &Client,
         policies: &[NewPolicy],
     ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO clients (id, ext_id, name, version, created, last_modified) \
-             VALUES ($1, $2, $3, $4, $5, $6)";
         retry_serialization(|| async {
             on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
-                sqlx::query(SQL)
-                    .bind(&client.id)
-                    .bind(&client.ext_id)
-                    .bind(&client.name)
-                    .bind(i64::from(client.version))
-                    .bind(client.created)
-                    .bind(client.last_modified)
+                bind_client!(sqlx::query(INSERT_CLIENT), client)
                     .execute(&mut *tx)
                     .await?;
                 for policy in policies {
@@ -78,9 +176,7 @@ impl Store {
     }
 
     pub async fn find_client(&self, ext_id: &str) -> Result<Option<Client>, StoreError> {
-        const SQL: &str = "SELECT id, ext_id, name, version, created, last_modified FROM clients WHERE ext_id = $1";
-        let row: Option<ClientRow> =
-            on_pool!(self, pool => sqlx::query_as(SQL).bind(ext_id).fetch_optional(pool).await?);
+        let row = on_pool!(self, pool => fetch_client!(pool, ext_id).await?);
         row.map(Client::try_from).transpose()
     }
 
@@ -92,19 +188,7 @@ impl Store {
     }
 
     pub async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO users (id, client_id, ext_id, login_id, state, profile, version, \
-             created, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        let profile = serde_json::Value::Object(user.profile.clone()).to_string();
-        on_pool!(self, pool => sqlx::query(SQL)
-            .bind(&user.id)
-            .bind(&user.client_id)
-            .bind(&user.ext_id)
-            .bind(&user.login_id)
-            .bind(user.state.as_str())
-            .bind(&profile)
-            .bind(i64::from(user.version))
-            .bind(user.created)
-            .bind(user.last_modified)
+        on_pool!(self, pool => bind_user!(sqlx::query(INSERT_USER), user)
             .execute(pool)
             .await
             .map(|_| ())?);
@@ -112,11 +196,7 @@ impl Store {
     }
 
     pub async fn find_user(&self, client: &str, ext_id: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = on_pool!(self, pool => sqlx::query_as(SELECT_USER)
-            .bind(client)
-            .bind(ext_id)
-            .fetch_optional(pool)
-            .await?);
+        let row = on_pool!(self, pool => fetch_user!(pool, client, ext_id).await?);
         row.map(User::try_from).transpose()
     }
 
@@ -153,8 +233,7 @@ impl Store {
         client: &str,
         ext_id: &str,
     ) -> Result<Option<Policy>, StoreError> {
-        const SQL: &str = concat!(select_policy!(), "WHERE cl.ext_id = $1 AND p.ext_id = $2");
-        let row: Option<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL).bind(client).bind(ext_id).fetch_optional(pool).await?);
+        let row = on_pool!(self, pool => fetch_policy!(pool, client, ext_id).await?);
         row.map(Policy::try_from).transpose()
     }
 
@@ -164,16 +243,7 @@ impl Store {
         client: &str,
         policy_type: PolicyType,
     ) -> Result<Option<Policy>, StoreError> {
-        const SQL: &str = concat!(
-            select_policy!(),
-            "WHERE cl.ext_id = $1 AND p.policy_type = $2 AND p.default_policy = TRUE \
-             ORDER BY p.created LIMIT 1"
-        );
-        let row: Option<PolicyRow> = on_pool!(self, pool => sqlx::query_as(SQL)
-            .bind(client)
-            .bind(policy_type.as_str())
-            .fetch_optional(pool)
-            .await?);
+        let row = on_pool!(self, pool => fetch_default_policy!(pool, client, policy_type).await?);
         row.map(Policy::try_from).transpose()
     }
 

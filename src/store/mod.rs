@@ -9,6 +9,7 @@
 mod credentials;
 mod directory;
 mod error;
+mod fixtures;
 mod logins;
 pub mod postgres;
 mod rows;
@@ -22,6 +23,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use credentials::{CredentialKey, Held, Page};
 pub use directory::NewPolicy;
 pub use error::StoreError;
+pub use fixtures::Tx;
 
 /// The JSON text of a history row's changes (used by the bind macros of both adapters).
 pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange]) -> String {

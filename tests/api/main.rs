@@ -10,6 +10,7 @@ mod support;
 mod auth;
 mod directory;
 mod errors;
+mod fixtures;
 mod mobile_signature;
 mod mtan;
 mod mtan_login;
