@@ -118,16 +118,17 @@ fn wrong_types(sample: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// Bodies the server must refuse for any operation that takes one, with the status.
-fn hostile_bodies(
-    valid: &Value,
-) -> Vec<(
+/// What is sent, its content type, the bytes, and the status and codes it must get.
+type BodyCase = (
     &'static str,
     Option<&'static str>,
     Vec<u8>,
     u16,
     &'static [&'static str],
-)> {
+);
+
+/// Bodies the server must refuse for any operation that takes one, with the status.
+fn hostile_bodies(valid: &Value) -> Vec<BodyCase> {
     let ok = valid.to_string();
     let with = |key: &str, value: Value| {
         let mut body = valid.clone();
@@ -376,10 +377,8 @@ fn typed_fields(op: &Op) -> Vec<(&'static str, Value)> {
 /// Creates that would succeed with a valid body go to user `mary`, who holds nothing, so
 /// a one-per-user type's "exists" check cannot hide the answer to a bad field.
 fn body_target(op: &Op) -> String {
-    if op.method == Method::POST && op.template.ends_with("/mobile-signature")
-        || op.method == Method::POST && op.template.ends_with("/password")
-        || op.method == Method::POST && op.template.ends_with("/ticket")
-    {
+    let one_per_user = ["/mobile-signature", "/password", "/ticket"];
+    if op.method == Method::POST && one_per_user.iter().any(|t| op.template.ends_with(t)) {
         op.path_with(&|name, real| {
             if name == "userExtId" {
                 "mary".into()

@@ -8,6 +8,7 @@
 mod support;
 
 mod auth;
+mod authz;
 mod directory;
 mod errors;
 mod hostile;

@@ -150,6 +150,12 @@ pub fn operations() -> Vec<Op> {
             need: Need::Public,
             body: None,
         },
+        Op {
+            method: Method::GET,
+            template: "/metrics",
+            need: Need::Public,
+            body: None,
+        },
         op!(POST "/clients", Need::Root, || json!({"extId": "newco", "name": "New Co"})),
         op!(GET "/clients/{clientExtId}", perms(&["AccessControl.ClientView"])),
         op!(POST "/{clientExtId}/users", perms(&["AccessControl.UserCreate"]), || json!({"loginId": "newbie"})),
