@@ -50,12 +50,32 @@ fn documented() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every route [`routes`] serves.
 pub fn document() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+    bodies_optional(documented().into_openapi())
+}
+
+/// `JsonBody` reads an empty body as `{}` (a PATCH without one changes nothing, a POST
+/// without one lists the missing fields), so no request body is required on the wire.
+fn bodies_optional(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if let Some(utoipa::openapi::RefOr::T(body)) = operation.request_body.as_mut() {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+    doc
 }
 
 /// All routes; the Swagger UI too when `swagger_ui` is set.
 pub fn routes(swagger_ui: bool) -> Router<AppState> {
     let (router, doc) = documented().split_for_parts();
+    let doc = bodies_optional(doc);
     let mut router = router.layer(Extension(openapi::Rendered::new(&doc)));
     if swagger_ui {
         router = router.merge(openapi::swagger_ui());

@@ -107,7 +107,30 @@ pub async fn get_policy(ctx: Ctx<'_>, client: ExtId, policy: ExtId) -> Result<Po
 
 pub async fn list_policies(ctx: Ctx<'_>, client: ExtId) -> Result<Vec<Policy>, ApiError> {
     ctx.caller.authorize(client.as_str(), None, POLICY_VIEW)?;
+    // An empty list would claim the client exists.
+    load_client(ctx, &client).await?;
     Ok(ctx.store.list_policies(client.as_str()).await?)
+}
+
+/// The read-only fields of a policy as its response shows them, so a client may send
+/// back what it read but cannot change them.
+fn read_only_fields(policy: &Policy) -> serde_json::Map<String, Value> {
+    serde_json::Map::from_iter([
+        ("extId".into(), Value::from(policy.ext_id.as_str())),
+        (
+            "clientExtId".into(),
+            Value::from(policy.client_ext_id.as_str()),
+        ),
+        (
+            "policyType".into(),
+            Value::from(policy.policy_type.as_str()),
+        ),
+        ("created".into(), Value::from(time::format(&policy.created))),
+        (
+            "lastModified".into(),
+            Value::from(time::format(&policy.last_modified)),
+        ),
+    ])
 }
 
 /// PATCH a policy: `name`, `description`, `defaultPolicy`, `parameters` (replaced whole),
@@ -125,7 +148,7 @@ pub async fn patch_policy(
     let default_policy = doc.boolean("defaultPolicy");
     let parameters = read_parameters(&mut doc);
     let version = doc.version();
-    doc.finish(&[
+    let echo = doc.finish(&[
         "extId",
         "clientExtId",
         "policyType",
@@ -133,6 +156,7 @@ pub async fn patch_policy(
         "lastModified",
     ])?;
     let current = load_policy(ctx, &client, &policy).await?;
+    echo.check(&read_only_fields(&current))?;
     if let Some(version) = version.filter(|v| *v != current.version) {
         return Err(ApiError::VersionConflict(format!(
             "Version {version} is outdated: the policy is at version {}",

@@ -8,9 +8,11 @@
 mod support;
 
 mod auth;
+mod authz;
 mod directory;
 mod errors;
 mod fixtures;
+mod hostile;
 mod mobile_signature;
 mod mtan;
 mod mtan_login;
@@ -22,3 +24,4 @@ mod race;
 mod ticket;
 #[path = "../common/workload.rs"]
 mod workload;
+mod world;

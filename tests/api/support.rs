@@ -113,6 +113,17 @@ impl TestApp {
         }
     }
 
+    /// Another router on the same database, built from `state` (say, other JWT keys).
+    pub fn sibling(&self, state: AppState) -> Self {
+        Self {
+            router: app::build_router(state.clone(), Limits::default()),
+            state,
+            keys: Keys::new(SECRET.as_bytes()),
+            store: self.store.clone(),
+            secret_key: self.secret_key.clone(),
+        }
+    }
+
     /// The same application with other HTTP limits and policies (say, CORS origins).
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.router = app::build_router(self.state.clone(), limits);
