@@ -1,6 +1,6 @@
 //! Part 6: a full run with debug logging in JSON; no log line and no response may hold
 //! a secret, except the one-time fields the API documents (`ticketValue` on the create
-//! or reset that made the value).
+//! or reset that made the value, the OATH `uri` on the create).
 
 use std::time::Duration;
 
@@ -170,6 +170,49 @@ async fn no_response_or_log_line_holds_a_secret() {
     assert_eq!(reply.status, 422, "{}", reply.raw());
     seen.keep(&reply);
 
+    // OATH: the create shows the otpauth uri (and its secret) once; reading, listing,
+    // patching and the history must not show either again, nor may the logs.
+    let oath = format!("{users}/jdoe/oath-credentials");
+    let headers = [("Authorization", as_root.as_str())];
+    let created = send(
+        addr,
+        "POST",
+        &oath,
+        &headers,
+        body(json!({"extId": "otp-1", "label": "jdoe-phone"})).as_deref(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.raw());
+    let uri = created.body["uri"].as_str().unwrap_or_default().to_owned();
+    let oath_secret = uri
+        .split(['?', '&'])
+        .find_map(|part| part.strip_prefix("secret="))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(oath_secret.len() >= 16, "the create shows the uri: {uri}");
+    // Only the create may carry the uri: it is cut from this reply alone.
+    seen.replies.push(created.raw().replace(&format!("\"uri\":\"{uri}\""), ""));
+    let patched = send(
+        addr,
+        "PATCH",
+        &format!("{oath}/otp-1"),
+        &headers,
+        body(json!({"label": "jdoe-tablet"})).as_deref(),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.raw());
+    seen.keep(&patched);
+    for path in [
+        format!("{oath}/otp-1"),
+        oath.clone(),
+        format!("{users}/jdoe/credentials"),
+        format!("{users}/jdoe/credentials/otp-1/history"),
+    ] {
+        let reply = send(addr, "GET", &path, &headers, None).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.raw());
+        seen.keep(&reply);
+    }
+
     server.terminate();
     assert!(server.wait(Duration::from_secs(15)).success());
     let logs = server.logs();
@@ -194,6 +237,8 @@ async fn no_response_or_log_line_holds_a_secret() {
         ("the JWT secret", JWT_SECRET.to_owned()),
         ("the OATH key", oath_key.clone()),
         ("the database password", pg.db_password.clone()),
+        ("the OATH secret", oath_secret.clone()),
+        ("the OATH uri", uri.clone()),
     ];
     secrets.extend(
         other_passwords
