@@ -186,8 +186,8 @@ macro_rules! fetch_credential {
 
 /// One pooled connection held through a read-then-write use case (a PATCH: read the
 /// credential, decide, write it). sqlx pings every connection it takes back into the
-/// pool, so each checkout costs a round trip of its own: one checkout per PATCH instead
-/// of one per statement saves it. Hold it only across statements and pure code; drop it
+/// pool (a round trip we cannot switch off), so one checkout per PATCH instead of one
+/// per statement saves a round trip per statement. Hold it only across statements and pure code; drop it
 /// before anything else that needs the pool, or a full pool waits on itself.
 pub struct Held(HeldConnection);
 

@@ -191,7 +191,8 @@ async fn no_response_or_log_line_holds_a_secret() {
         .to_owned();
     assert!(oath_secret.len() >= 16, "the create shows the uri: {uri}");
     // Only the create may carry the uri: it is cut from this reply alone.
-    seen.replies.push(created.raw().replace(&format!("\"uri\":\"{uri}\""), ""));
+    seen.replies
+        .push(created.raw().replace(&format!("\"uri\":\"{uri}\""), ""));
     let patched = send(
         addr,
         "PATCH",
