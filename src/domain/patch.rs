@@ -109,6 +109,16 @@ impl PatchDocument {
         }
     }
 
+    /// A string a create needs: "is required" only when it is absent, so a present but
+    /// invalid value gets one problem (its own), not two.
+    pub fn required_text(&mut self, name: &str, max_len: usize) -> Option<String> {
+        if !self.fields.contains_key(name) {
+            self.reject(name, "is required");
+            return None;
+        }
+        self.text(name, max_len)
+    }
+
     /// An external id, optionally clearable.
     pub fn ext_id(&mut self, name: &str, clearable: bool) -> Change<ExtId> {
         match self.clearable_text(name, usize::MAX) {

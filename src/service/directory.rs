@@ -48,10 +48,7 @@ pub async fn create_client(ctx: Ctx<'_>, body: Value) -> Result<Client, ApiError
     ctx.caller.authorize_global(P::ClientCreate)?;
     let mut doc = PatchDocument::new(body)?;
     let ext_id = doc.ext_id("extId", false).set();
-    let name = doc.text("name", 255);
-    if name.is_none() {
-        doc.problem("name", "is required");
-    }
+    let name = doc.required_text("name", 255);
     doc.finish(&[])?;
     let ext_id = ext_id.unwrap_or_else(ExtId::generate);
     if ext_id.as_str() == "clients" {
@@ -144,10 +141,7 @@ pub struct UserFields {
 /// problems are collected in `doc` (the caller finishes it).
 pub fn read_user(doc: &mut PatchDocument) -> UserFields {
     let ext_id = doc.ext_id("extId", false).set();
-    let login_id = doc.text("loginId", 255);
-    if login_id.is_none() {
-        doc.problem("loginId", "is required");
-    }
+    let login_id = doc.required_text("loginId", 255);
     let state = match doc.text("userState", 32) {
         None => Some(UserState::Active),
         Some(text) => {
@@ -263,10 +257,13 @@ pub async fn list_credentials(
         limit: MAX_PAGE,
         after: None,
     };
-    let items = ctx
+    let mut items = ctx
         .store
         .list_credentials(client.as_str(), user.as_str(), None, &page)
         .await?;
+    if access == Access::SelfAdmin {
+        items.retain(|c| c.kind().self_admin_visible());
+    }
     Ok((items, access))
 }
 

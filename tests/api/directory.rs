@@ -33,6 +33,22 @@ both_stores! {
         app.post(&format!("{BASE}/clients"), &client_root, json!({"name": "Mine"})).await.expect_error(403, "errors.permissionDenied");
     }
 
+    /// A present but invalid required field gets its own problem only, not also "is required".
+    async fn an_invalid_required_field_is_one_problem(app) {
+        let root = app.root();
+        let long = "x".repeat(300);
+        let reply = app.post(&format!("{BASE}/clients"), &root, json!({"name": long})).await.expect_error(422, "errors.invalidData");
+        let errors = reply.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0]["message"].as_str().unwrap().contains("255"), "{errors:?}");
+        app.client_with_user("acme", "jdoe").await;
+        let reply = app.post(&format!("{BASE}/acme/users"), &root, json!({"extId": "ann", "loginId": ""})).await.expect_error(422, "errors.invalidData");
+        let errors = reply.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let reply = app.post(&format!("{BASE}/acme/users"), &root, json!({"extId": "ann"})).await.expect_error(422, "errors.invalidData");
+        assert!(reply.body["errors"][0]["message"].as_str().unwrap().contains("'loginId' is required"), "{}", reply.body);
+    }
+
     async fn user_lifecycle(app) {
         app.client_with_user("acme", "jdoe").await;
         let root = app.root();

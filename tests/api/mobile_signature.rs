@@ -400,6 +400,13 @@ both_stores! {
         app.post(&theirs, &root, full_body()).await.expect(201);
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
         let x_token = app.token("jdoe", &[], None);
+        // Nor does the list of one's own credentials show it (an admin's does).
+        let mine = user_path("acme", "jdoe", "credentials");
+        let types = |reply: &crate::support::Reply| -> Vec<String> {
+            reply.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap().to_owned()).collect()
+        };
+        assert!(!types(&app.get(&mine, &me).await.expect(200)).contains(&"MobileSignature".to_owned()));
+        assert!(types(&app.get(&mine, &root).await.expect(200)).contains(&"MobileSignature".to_owned()));
         for path in [&own, &theirs] {
             app.get(path, &me).await.expect_error(403, "errors.permissionDenied");
             app.patch(path, &me, json!({"identificator": "mine"})).await.expect_error(403, "errors.permissionDenied");
