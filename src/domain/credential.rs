@@ -47,13 +47,6 @@ impl CredentialType {
         matches!(self, Self::Password | Self::Ticket | Self::MobileSignature)
     }
 
-    /// Whether a user may see this type of their own in self-admin mode. nevisIDM has no
-    /// self-admin mode for mobile signatures, so its own endpoints refuse one and the
-    /// list of a user's credentials leaves it out.
-    pub fn self_admin_visible(self) -> bool {
-        !matches!(self, Self::MobileSignature)
-    }
-
     /// A human name for messages: "Password", "Ticket", ...
     pub fn display_name(self) -> &'static str {
         match self {

@@ -262,7 +262,8 @@ pub async fn list_credentials(
         .list_credentials(client.as_str(), user.as_str(), None, &page)
         .await?;
     if access == Access::SelfAdmin {
-        items.retain(|c| c.kind().self_admin_visible());
+        // A self-admin sees only the types whose own GET admits them.
+        items.retain(|c| super::view_rule(c.kind()).self_admin != SelfAdmin::Denied);
     }
     Ok((items, access))
 }

@@ -22,3 +22,15 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     pub caller: &'a Caller,
 }
+
+/// The rule of a credential type's own GET, for views that span types (a user's list).
+pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
+    use crate::domain::CredentialType as T;
+    match kind {
+        T::Password => password::VIEW,
+        T::Ticket => ticket::VIEW,
+        T::Mtan => mtan::VIEW,
+        T::MobileSignature => mobile_signature::VIEW,
+        T::Oath => oath::VIEW,
+    }
+}
