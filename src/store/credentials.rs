@@ -1,10 +1,10 @@
 //! Credential rows of every type, and their history.
 
 use super::rows::{CredentialRow, HistoryRow};
-use sqlx::pool::PoolConnection;
+use sqlx::Connection as _;
 use sqlx::{Postgres, Sqlite};
 
-use super::{Store, StoreError, on_pool, pause_before_retry, retry_serialization};
+use super::{Lease, Store, StoreError, on_pool, pause_before_retry, retry_serialization};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::domain::history::HistoryEntry;
 
@@ -158,7 +158,7 @@ const BY_EXT_ID: &str = concat!(
     "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
 );
 
-/// The credential row for a [`CredentialKey`], on any executor (pool or held connection).
+/// The credential row for a [`CredentialKey`], on any executor (a pooled or a held connection).
 macro_rules! fetch_credential {
     ($executor:expr, $key:expr) => {{
         let key: CredentialKey<'_> = $key;
@@ -185,31 +185,37 @@ macro_rules! fetch_credential {
 }
 
 /// One pooled connection held through a read-then-write use case (a PATCH: read the
-/// credential, decide, write it). sqlx pings every connection it takes back into the
-/// pool (a round trip we cannot switch off), so one checkout per PATCH instead of one
-/// per statement saves a round trip per statement. Hold it only across statements and pure code; drop it
-/// before anything else that needs the pool, or a full pool waits on itself.
+/// credential, decide, write it): one checkout per PATCH instead of one per statement.
+/// Hold it only across statements and pure code; drop it before anything else that needs
+/// the pool, or a full pool waits on itself.
 pub struct Held(HeldConnection);
 
 enum HeldConnection {
-    Postgres(PoolConnection<Postgres>),
-    Sqlite(PoolConnection<Sqlite>),
+    Postgres(Lease<Postgres>),
+    Sqlite(Lease<Sqlite>),
 }
 
 /// Runs `$body` on the held connection, with `$adapter` naming its backend's module
-/// (`store::postgres` or `store::sqlite`).
+/// (`store::postgres` or `store::sqlite`). Like [`on_pool!`], a body that ends without an
+/// error marks the connection clean; one that leaves through `?` does not.
 macro_rules! on_held {
     ($held:expr, $adapter:ident, $conn:ident => $body:expr) => {
         match &mut $held.0 {
-            HeldConnection::Postgres($conn) => {
+            HeldConnection::Postgres(lease) => {
                 #[allow(unused_imports)]
                 use super::postgres as $adapter;
-                $body
+                let $conn = lease.connection();
+                let result = $body;
+                lease.settled();
+                result
             }
-            HeldConnection::Sqlite($conn) => {
+            HeldConnection::Sqlite(lease) => {
                 #[allow(unused_imports)]
                 use super::sqlite as $adapter;
-                $body
+                let $conn = lease.connection();
+                let result = $body;
+                lease.settled();
+                result
             }
         }
     };
@@ -221,7 +227,7 @@ impl Held {
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
         let row: Option<CredentialRow> =
-            on_held!(self, _adapter, conn => fetch_credential!(&mut **conn, key));
+            on_held!(self, _adapter, conn => fetch_credential!(conn, key));
         row.map(Credential::try_from).transpose()
     }
 
@@ -238,10 +244,14 @@ impl Held {
         let mut tries = 0;
         loop {
             tries += 1;
-            let result = on_held!(self, adapter, conn => {
-                adapter::update_credential(conn, new, expected_version, history, write_logins)
-                    .await
-            });
+            // `?` inside, so that only a write that went through marks the connection clean.
+            let result = async {
+                Ok(on_held!(self, adapter, conn => {
+                    adapter::update_credential(conn, new, expected_version, history, write_logins)
+                        .await?
+                }))
+            }
+            .await;
             match result {
                 Err(error) => pause_before_retry(error, tries).await?,
                 done => return done,
@@ -255,7 +265,7 @@ impl Store {
         &self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row: Option<CredentialRow> = on_pool!(self, pool => fetch_credential!(pool, key));
+        let row: Option<CredentialRow> = on_pool!(self, conn => fetch_credential!(conn, key));
         row.map(Credential::try_from).transpose()
     }
 
@@ -278,11 +288,11 @@ impl Store {
             select_credential!(),
             "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.ext_id = $3"
         );
-        let row: Option<CredentialRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+        let row: Option<CredentialRow> = on_pool!(self, conn => sqlx::query_as(SQL)
             .bind(client)
             .bind(user)
             .bind(ext_id)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await?);
         row.map(Credential::try_from).transpose()
     }
@@ -309,7 +319,7 @@ impl Store {
                 String::new(),
             ),
         };
-        let rows: Vec<CredentialRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+        let rows: Vec<CredentialRow> = on_pool!(self, conn => sqlx::query_as(SQL)
             .bind(client)
             .bind(user)
             .bind(kind.map(|k| k.as_str()).unwrap_or(""))
@@ -317,7 +327,7 @@ impl Store {
             .bind(after_created)
             .bind(after_ext_id.as_str())
             .bind(page.limit)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?);
         rows.into_iter().map(Credential::try_from).collect()
     }
@@ -329,8 +339,8 @@ impl Store {
         history: &HistoryEntry,
     ) -> Result<(), StoreError> {
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 bind_insert_credential!(sqlx::query(INSERT_CREDENTIAL), c)
                     .execute(&mut *tx)
                     .await?;
@@ -351,8 +361,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         const SQL: &str = "DELETE FROM credentials WHERE id = $1 AND version = $2";
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 let deleted = sqlx::query(SQL)
                     .bind(&c.id)
                     .bind(i64::from(expected_version))
@@ -377,9 +387,9 @@ impl Store {
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         const SQL: &str = "SELECT id, credential_id, user_id, version, at, actor, action, changes \
              FROM credential_history WHERE credential_id = $1 ORDER BY version, at";
-        let rows: Vec<HistoryRow> = on_pool!(self, pool => sqlx::query_as(SQL)
+        let rows: Vec<HistoryRow> = on_pool!(self, conn => sqlx::query_as(SQL)
             .bind(credential_id)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?);
         rows.into_iter().map(HistoryEntry::try_from).collect()
     }

@@ -4,6 +4,7 @@ use super::rows::PolicyRow;
 use super::{Store, StoreError, on_pool, retry_serialization};
 use crate::domain::directory::{Client, Policy, User};
 use crate::domain::policy::PolicyType;
+use sqlx::Connection as _;
 
 /// Every user column, joined with the client's extId (no WHERE clause).
 macro_rules! select_user {
@@ -101,7 +102,7 @@ macro_rules! select_client {
 }
 pub(crate) use select_client;
 
-/// The lookups by extId, as futures on any executor (a pool, or the fixture transaction),
+/// The lookups by extId, as futures on any executor (a connection, or the fixture transaction),
 /// so both run the same statement with the same binds.
 macro_rules! fetch_client {
     ($executor:expr, $ext_id:expr) => {
@@ -160,8 +161,8 @@ impl Store {
         policies: &[NewPolicy],
     ) -> Result<(), StoreError> {
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 bind_client!(sqlx::query(INSERT_CLIENT), client)
                     .execute(&mut *tx)
                     .await?;
@@ -176,42 +177,42 @@ impl Store {
     }
 
     pub async fn find_client(&self, ext_id: &str) -> Result<Option<Client>, StoreError> {
-        let row = on_pool!(self, pool => fetch_client!(pool, ext_id).await?);
+        let row = on_pool!(self, conn => fetch_client!(conn, ext_id).await?);
         row.map(Client::try_from).transpose()
     }
 
     /// Deletes a client with everything in it. `false` when there was none.
     pub async fn delete_client(&self, ext_id: &str) -> Result<bool, StoreError> {
         const SQL: &str = "DELETE FROM clients WHERE ext_id = $1";
-        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(ext_id).execute(pool).await?.rows_affected());
+        let deleted = on_pool!(self, conn => sqlx::query(SQL).bind(ext_id).execute(conn).await?.rows_affected());
         Ok(deleted == 1)
     }
 
     pub async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        on_pool!(self, pool => bind_user!(sqlx::query(INSERT_USER), user)
-            .execute(pool)
+        on_pool!(self, conn => bind_user!(sqlx::query(INSERT_USER), user)
+            .execute(conn)
             .await
             .map(|_| ())?);
         Ok(())
     }
 
     pub async fn find_user(&self, client: &str, ext_id: &str) -> Result<Option<User>, StoreError> {
-        let row = on_pool!(self, pool => fetch_user!(pool, client, ext_id).await?);
+        let row = on_pool!(self, conn => fetch_user!(conn, client, ext_id).await?);
         row.map(User::try_from).transpose()
     }
 
     /// Deletes a user and their credentials. `false` when there was none.
     pub async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
         const SQL: &str = "DELETE FROM users WHERE id = $1";
-        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(user_id).execute(pool).await?.rows_affected());
+        let deleted = on_pool!(self, conn => sqlx::query(SQL).bind(user_id).execute(conn).await?.rows_affected());
         Ok(deleted == 1)
     }
 
     /// Inserts a policy; when it is the default of its type, the others stop being it.
     pub async fn insert_policy(&self, policy: &NewPolicy) -> Result<(), StoreError> {
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 bind_policy!(sqlx::query(INSERT_POLICY), policy).execute(&mut *tx).await?;
                 if policy.default_policy {
                     sqlx::query(CLEAR_DEFAULT)
@@ -233,7 +234,7 @@ impl Store {
         client: &str,
         ext_id: &str,
     ) -> Result<Option<Policy>, StoreError> {
-        let row = on_pool!(self, pool => fetch_policy!(pool, client, ext_id).await?);
+        let row = on_pool!(self, conn => fetch_policy!(conn, client, ext_id).await?);
         row.map(Policy::try_from).transpose()
     }
 
@@ -243,7 +244,7 @@ impl Store {
         client: &str,
         policy_type: PolicyType,
     ) -> Result<Option<Policy>, StoreError> {
-        let row = on_pool!(self, pool => fetch_default_policy!(pool, client, policy_type).await?);
+        let row = on_pool!(self, conn => fetch_default_policy!(conn, client, policy_type).await?);
         row.map(Policy::try_from).transpose()
     }
 
@@ -253,7 +254,7 @@ impl Store {
             "WHERE cl.ext_id = $1 ORDER BY p.created, p.ext_id"
         );
         let rows: Vec<PolicyRow> =
-            on_pool!(self, pool => sqlx::query_as(SQL).bind(client).fetch_all(pool).await?);
+            on_pool!(self, conn => sqlx::query_as(SQL).bind(client).fetch_all(conn).await?);
         rows.into_iter().map(Policy::try_from).collect()
     }
 
@@ -267,8 +268,8 @@ impl Store {
              parameters = $6, version = version + 1, last_modified = $7 WHERE id = $1 AND version = $2";
         let parameters = serde_json::to_string(&policy.parameters).unwrap_or_else(|_| "{}".into());
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 let updated = sqlx::query(SQL)
                     .bind(&policy.id)
                     .bind(i64::from(expected_version))
@@ -301,7 +302,7 @@ impl Store {
     /// Deletes a policy; a policy credentials still use is a foreign-key violation.
     pub async fn delete_policy(&self, policy_id: &str) -> Result<bool, StoreError> {
         const SQL: &str = "DELETE FROM policies WHERE id = $1";
-        let deleted = on_pool!(self, pool => sqlx::query(SQL).bind(policy_id).execute(pool).await?.rows_affected());
+        let deleted = on_pool!(self, conn => sqlx::query(SQL).bind(policy_id).execute(conn).await?.rows_affected());
         Ok(deleted == 1)
     }
 }

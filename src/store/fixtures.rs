@@ -52,8 +52,8 @@ impl Store {
     /// Starts a transaction for a fixture import or export.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.sqlx().begin().await?),
+            Store::Sqlite(pool) => Tx::Sqlite(pool.sqlx().begin().await?),
         })
     }
 }

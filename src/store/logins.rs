@@ -5,6 +5,7 @@
 //! concurrent results never overwrite each other's increments.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection as _;
 
 use super::credentials::{INSERT_HISTORY, bind_history};
 use super::{Store, StoreError, on_pool, retry_serialization};
@@ -48,10 +49,10 @@ impl Store {
              RETURNING success_count, failure_count, last_success, last_failure";
         let sql = if success { SUCCESS } else { FAILURE };
         let row: Option<LoginRow> = retry_serialization(|| async {
-            Ok(on_pool!(self, pool => sqlx::query_as(sql)
+            Ok(on_pool!(self, conn => sqlx::query_as(sql)
                 .bind(id)
                 .bind(at)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await?))
         })
         .await?;
@@ -73,8 +74,8 @@ impl Store {
              state_change_detail = $5, version = version + 1, last_modified = $6 \
              WHERE id = $1 AND version = $2";
         retry_serialization(|| async {
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+            on_pool!(self, conn => {
+                let mut tx = conn.begin().await?;
                 let written = sqlx::query(SQL)
                     .bind(&new.id)
                     .bind(i64::from(expected_version))

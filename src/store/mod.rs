@@ -11,6 +11,7 @@ mod directory;
 mod error;
 mod fixtures;
 mod logins;
+pub mod pool;
 pub mod postgres;
 mod rows;
 mod settings;
@@ -18,12 +19,13 @@ pub mod sqlite;
 
 use std::time::Duration;
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 pub use credentials::{CredentialKey, Held, Page};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
+pub use pool::{Lease, Pool};
 
 /// The JSON text of a history row's changes (used by the bind macros of both adapters).
 pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange]) -> String {
@@ -33,8 +35,20 @@ pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange])
 /// The database, PostgreSQL or SQLite.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Postgres(PgPool),
-    Sqlite(SqlitePool),
+    Postgres(Pool<Postgres>),
+    Sqlite(Pool<Sqlite>),
+}
+
+impl From<PgPool> for Store {
+    fn from(pool: PgPool) -> Self {
+        Self::Postgres(Pool::new(pool))
+    }
+}
+
+impl From<SqlitePool> for Store {
+    fn from(pool: SqlitePool) -> Self {
+        Self::Sqlite(Pool::new(pool))
+    }
 }
 
 /// Pool settings shared by both backends.
@@ -53,13 +67,28 @@ impl Default for PoolSettings {
     }
 }
 
-/// Runs the same code on whichever pool the store has. `$pool` is bound to a `&PgPool`
-/// in one arm and a `&SqlitePool` in the other, so the body is type-checked for both.
+/// Runs the same code on a connection of whichever pool the store has. `$conn` is bound
+/// to a `&mut PgConnection` in one arm and a `&mut SqliteConnection` in the other, so the
+/// body is type-checked for both. The body must leave through `?` on any error: only a
+/// body that ran to its end hands its connection straight back to the idle list (see
+/// [`pool`]), an early exit sends it through sqlx's check.
 macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, $conn:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Postgres($pool) => $body,
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres(pool) => {
+                let mut lease = pool.acquire().await?;
+                let $conn = lease.connection();
+                let result = $body;
+                lease.settled();
+                result
+            }
+            $crate::store::Store::Sqlite(pool) => {
+                let mut lease = pool.acquire().await?;
+                let $conn = lease.connection();
+                let result = $body;
+                lease.settled();
+                result
+            }
         }
     };
 }
@@ -70,9 +99,9 @@ impl Store {
     /// PostgreSQL, `sqlite:` for a SQLite file (created when missing).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            postgres::connect(url, settings).await.map(Self::Postgres)
+            postgres::connect(url, settings).await.map(Self::from)
         } else if url.starts_with("sqlite:") {
-            sqlite::connect(url, settings).await.map(Self::Sqlite)
+            sqlite::connect(url, settings).await.map(Self::from)
         } else {
             Err(StoreError::Config(
                 "DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into(),
@@ -90,25 +119,32 @@ impl Store {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Postgres(pool) => postgres::migrate(pool).await,
-            Self::Sqlite(pool) => sqlite::migrate(pool).await,
+            Self::Postgres(pool) => postgres::migrate(pool.sqlx()).await,
+            Self::Sqlite(pool) => sqlite::migrate(pool.sqlx()).await,
         }
     }
 
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
-            .map_err(StoreError::from)
+        on_pool!(self, conn => {
+            sqlx::query("SELECT 1").execute(conn).await?;
+        });
+        Ok(())
     }
 
     /// Connections open in the pool and how many of them are idle (for the metrics).
     pub fn pool_stats(&self) -> (u32, u32) {
-        let (size, idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
-        (size, u32::try_from(idle).unwrap_or(u32::MAX))
+        match self {
+            Self::Postgres(pool) => pool.stats(),
+            Self::Sqlite(pool) => pool.stats(),
+        }
     }
 
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite(pool) => pool.close().await,
+        }
     }
 }
 

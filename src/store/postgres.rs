@@ -1,12 +1,12 @@
 //! The PostgreSQL adapter: connection, migrations, and the one-statement PATCH write.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
 use super::credentials::{bind_update, update_credential};
+use super::pool::PING_WHEN_IDLE_FOR;
 use super::{PoolSettings, StoreError};
 use crate::domain::Credential;
 use crate::domain::history::HistoryEntry;
@@ -27,7 +27,8 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgPool, StoreE
 /// statement, which doubled the round trips of a PATCH. Only a connection that sat idle
 /// long enough to have been cut (server restart, idle timeout of a proxy) is pinged
 /// now; a busy pool's connections are used as they are, and one that broke anyway fails
-/// its statement with a retryable 503 and is dropped by the pool.
+/// its statement with a retryable 503 and is dropped by the pool. (The ping sqlx sends
+/// when a connection comes back is avoided one layer up, in [`super::pool`].)
 pub fn pool_options(settings: PoolSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
@@ -42,9 +43,6 @@ pub fn pool_options(settings: PoolSettings) -> PgPoolOptions {
             })
         })
 }
-
-/// How long a pooled connection may sit idle before it is checked again on its next use.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await.map_err(StoreError::from)

@@ -13,9 +13,9 @@ impl Store {
         const INSERT: &str =
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         const SELECT: &str = "SELECT value FROM settings WHERE key = $1";
-        let value: (String,) = on_pool!(self, pool => {
-            sqlx::query(INSERT).bind(key).bind(candidate).execute(pool).await?;
-            sqlx::query_as(SELECT).bind(key).fetch_one(pool).await?
+        let value: (String,) = on_pool!(self, conn => {
+            sqlx::query(INSERT).bind(key).bind(candidate).execute(&mut *conn).await?;
+            sqlx::query_as(SELECT).bind(key).fetch_one(conn).await?
         });
         Ok(value.0)
     }

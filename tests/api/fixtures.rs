@@ -370,7 +370,7 @@ async fn round_trip_across_stores(pool: sqlx::PgPool) {
     use_the_api(&sqlite).await;
     let from_sqlite = export_text(&sqlite.store).await;
 
-    let postgres = TestApp::new(Store::Postgres(pool)).await;
+    let postgres = TestApp::new(Store::from(pool)).await;
     let parsed = fixtures::parse(&from_sqlite, Syntax::Json).unwrap();
     fixtures::import(&postgres.store, key, &parsed, ACTOR)
         .await

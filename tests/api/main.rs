@@ -20,6 +20,7 @@ mod oath;
 mod openapi;
 mod ops;
 mod password;
+mod pool;
 mod race;
 mod ticket;
 #[path = "../common/workload.rs"]

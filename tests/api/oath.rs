@@ -46,12 +46,12 @@ async fn raw_row(app: &TestApp, ext_id: &str) -> (String, Value) {
     let (id, attributes): (String, String) = match &app.store {
         Store::Postgres(pool) => sqlx::query_as(SQL)
             .bind(ext_id)
-            .fetch_one(pool)
+            .fetch_one(pool.sqlx())
             .await
             .unwrap(),
         Store::Sqlite(pool) => sqlx::query_as(SQL)
             .bind(ext_id)
-            .fetch_one(pool)
+            .fetch_one(pool.sqlx())
             .await
             .unwrap(),
     };

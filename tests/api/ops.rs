@@ -208,8 +208,8 @@ both_stores! {
 }
 
 enum HeldConnection {
-    Postgres(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::Postgres>),
-    Sqlite(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(#[allow(dead_code)] idm_credentials::store::Lease<sqlx::Postgres>),
+    Sqlite(#[allow(dead_code)] idm_credentials::store::Lease<sqlx::Sqlite>),
 }
 
 fn preflight(origin: &str) -> Request<Body> {

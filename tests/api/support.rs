@@ -39,7 +39,7 @@ macro_rules! both_stores {
 
             #[sqlx::test(migrations = false)]
             async fn postgres(pool: sqlx::PgPool) {
-                let $app = crate::support::TestApp::new(idm_credentials::store::Store::Postgres(pool)).await;
+                let $app = crate::support::TestApp::new(idm_credentials::store::Store::from(pool)).await;
                 $body
             }
         }
@@ -138,7 +138,7 @@ impl TestApp {
         let pool = idm_credentials::store::sqlite::connect_with(pool, options, settings)
             .await
             .expect("sqlite opens");
-        Self::new(Store::Sqlite(pool)).await
+        Self::new(Store::from(pool)).await
     }
 
     /// A token with `roles` in `client` (`None`: no client claim), valid for an hour.

@@ -298,8 +298,8 @@ pub async fn fingerprint(app: &TestApp) -> Value {
         ),
     ] {
         let count: i64 = match &app.store {
-            Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-            Store::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool.sqlx()).await,
+            Store::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool.sqlx()).await,
         }
         .expect("count query runs");
         counts.insert(name.into(), json!(count));
