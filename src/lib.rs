@@ -17,6 +17,8 @@ pub mod domain;
 pub mod error;
 /// Fixture files: import (one transaction, idempotent) and export, and their schema.
 pub mod fixtures;
+/// Log lines to stderr, buffered and flushed in batches.
+pub mod log_buffer;
 /// Prometheus metrics and the per-request log line.
 pub mod observe;
 /// Use cases: authorize, validate, load, check, write, answer.

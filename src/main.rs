@@ -6,6 +6,7 @@ use idm_credentials::config::{
     Cli, Command, ExportArgs, FixtureFormat, LogFormat, Settings, TokenArgs,
 };
 use idm_credentials::fixtures::{self, Syntax};
+use idm_credentials::log_buffer::LogBuffer;
 use idm_credentials::store::{PoolSettings, Store};
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -18,7 +19,7 @@ type Failure = Box<dyn std::error::Error>;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    init_tracing(cli.settings.log_format);
+    let logs = init_tracing(cli.settings.log_format);
     let result = match cli.command.clone().unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => migrate(&cli.settings).await,
@@ -27,23 +28,34 @@ async fn main() {
         Command::Export(args) => export(&cli.settings, &args).await,
         Command::Healthcheck => healthcheck(cli.settings.listen),
     };
+    logs.flush();
     if let Err(error) = result {
         eprintln!("idm-credentials: {error}");
         std::process::exit(1);
     }
 }
 
-fn init_tracing(format: LogFormat) {
+/// Logs to stderr through a [`LogBuffer`]; the caller flushes it before exiting.
+fn init_tracing(format: LogFormat) -> LogBuffer {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = LogBuffer::stderr();
+    // What was logged before a panic goes out before the panic message.
+    let default_hook = std::panic::take_hook();
+    let on_panic = logs.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        on_panic.flush();
+        default_hook(info);
+    }));
     // No colour codes when stderr is a file or a container log.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(logs.clone());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
+    logs
 }
 
 async fn open(settings: &Settings) -> Result<Store, Failure> {

@@ -420,3 +420,56 @@ fn serve_imports_the_fixture_before_listening() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Log lines are buffered (`log_buffer`), but not held back: a request's line reaches
+/// stderr while the server keeps running, well within a second.
+#[test]
+fn request_log_lines_reach_stderr_while_the_server_runs() {
+    let dir = std::env::temp_dir().join(format!("idm-cli-flush-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let child = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{port}"))
+        .env("IDM_JWT_SECRET", "cli-test-secret-for-the-flush-test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let stderr = server.0.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    wait_until_live(port);
+    assert_eq!(http(port, "GET", "/health/ready", None, None).0, 200);
+    let requested = Instant::now();
+    let deadline = requested + Duration::from_secs(1);
+    let mut seen = Vec::new();
+    let found = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match received.recv_timeout(left) {
+            Ok(line) if line.contains("/health/ready") && line.contains("status=200") => {
+                break true;
+            }
+            Ok(line) => seen.push(line),
+            Err(_) => break false,
+        }
+    };
+    assert!(found, "no request line within 1 s; stderr so far: {seen:?}");
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _ = server.0.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
