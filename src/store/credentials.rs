@@ -204,18 +204,12 @@ macro_rules! on_held {
             HeldConnection::Postgres(lease) => {
                 #[allow(unused_imports)]
                 use super::postgres as $adapter;
-                let $conn = lease.connection();
-                let result = $body;
-                lease.settled();
-                result
+                $crate::store::in_lease!(lease, $conn => $body)
             }
             HeldConnection::Sqlite(lease) => {
                 #[allow(unused_imports)]
                 use super::sqlite as $adapter;
-                let $conn = lease.connection();
-                let result = $body;
-                lease.settled();
-                result
+                $crate::store::in_lease!(lease, $conn => $body)
             }
         }
     };

@@ -77,22 +77,28 @@ macro_rules! on_pool {
         match $store {
             $crate::store::Store::Postgres(pool) => {
                 let mut lease = pool.acquire().await?;
-                let $conn = lease.connection();
-                let result = $body;
-                lease.settled();
-                result
+                $crate::store::in_lease!(lease, $conn => $body)
             }
             $crate::store::Store::Sqlite(pool) => {
                 let mut lease = pool.acquire().await?;
-                let $conn = lease.connection();
-                let result = $body;
-                lease.settled();
-                result
+                $crate::store::in_lease!(lease, $conn => $body)
             }
         }
     };
 }
 pub(crate) use on_pool;
+
+/// Runs `$body` with `$conn` bound to the connection of `$lease`, and marks the lease
+/// settled only when the body ran to its end (an early exit through `?` does not).
+macro_rules! in_lease {
+    ($lease:expr, $conn:ident => $body:expr) => {{
+        let $conn = $lease.connection();
+        let result = $body;
+        $lease.settled();
+        result
+    }};
+}
+pub(crate) use in_lease;
 
 impl Store {
     /// Opens the database named by `url`: `postgres://` or `postgresql://` for

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Database};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use super::StoreError;
 
@@ -86,15 +86,20 @@ impl<DB: Database> Pool<DB> {
     /// A connection: the most recently used idle one, or a new checkout from sqlx. Waits
     /// at most the acquire timeout, then fails like sqlx's pool does (a 503).
     pub async fn acquire(&self) -> Result<Lease<DB>, StoreError> {
-        let waited = tokio::time::timeout(
-            self.inner.acquire_timeout,
-            Arc::clone(&self.inner.checkouts).acquire_owned(),
-        )
-        .await;
-        let permit = match waited {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_closed)) => return Err(sqlx::Error::PoolClosed.into()),
-            Err(_elapsed) => return Err(sqlx::Error::PoolTimedOut.into()),
+        let checkouts = Arc::clone(&self.inner.checkouts);
+        // A free slot needs no timer; only a full pool arms the acquire timeout.
+        let permit = match checkouts.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(sqlx::Error::PoolClosed.into()),
+            Err(TryAcquireError::NoPermits) => {
+                match tokio::time::timeout(self.inner.acquire_timeout, checkouts.acquire_owned())
+                    .await
+                {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_closed)) => return Err(sqlx::Error::PoolClosed.into()),
+                    Err(_elapsed) => return Err(sqlx::Error::PoolTimedOut.into()),
+                }
+            }
         };
         let connection = match self.take_idle().await {
             Some(connection) => connection,
