@@ -72,17 +72,18 @@ fn bodies_optional(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     doc
 }
 
-/// All routes; the Swagger UI too when `swagger_ui` is set.
-pub fn routes(swagger_ui: bool) -> Router<AppState> {
-    let (router, doc) = documented().split_for_parts();
-    let doc = bodies_optional(doc);
-    let mut router = router.layer(Extension(openapi::Rendered::new(&doc)));
+/// All routes (the Swagger UI too when `swagger_ui` is set) and the extension their
+/// document route reads; the caller adds it with its other middleware, in one layer.
+pub fn routes(swagger_ui: bool) -> (Router<AppState>, Extension<openapi::Rendered>) {
+    let (mut router, doc) = documented().split_for_parts();
+    let rendered = Extension(openapi::Rendered::new(&bodies_optional(doc)));
     if swagger_ui {
         router = router.merge(openapi::swagger_ui());
     }
-    router
+    let router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    (router, rendered)
 }
 
 async fn not_found() -> ApiError {
