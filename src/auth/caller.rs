@@ -1,10 +1,8 @@
-use std::collections::HashSet;
-
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::permission::{Permission, Role};
+use super::permission::{Permission, Permissions, Role};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -18,7 +16,7 @@ pub struct Caller {
     /// Root acts in every client.
     root: bool,
     /// The rights the caller holds inside `client` (or everywhere, for Root).
-    permissions: HashSet<Permission>,
+    permissions: Permissions,
     self_admin: bool,
     x_token: XToken,
 }
@@ -74,13 +72,13 @@ pub enum Access {
 impl Caller {
     pub fn from_claims(claims: super::Claims, x_token: Option<Result<String, String>>) -> Self {
         let roles: Vec<Role> = claims.roles.iter().filter_map(|r| Role::parse(r)).collect();
-        let mut permissions: HashSet<Permission> = claims
+        let mut permissions: Permissions = claims
             .permissions
             .iter()
             .filter_map(|p| Permission::parse(p))
             .collect();
         for role in &roles {
-            permissions.extend(role.permissions());
+            permissions = permissions.union(role.permissions());
         }
         Self {
             sub: claims.sub,
@@ -116,7 +114,7 @@ impl Caller {
         if rule
             .permissions
             .iter()
-            .all(|p| self.permissions.contains(p))
+            .all(|p| self.permissions.contains(*p))
         {
             return Ok(Access::Admin);
         }
@@ -147,7 +145,7 @@ impl Caller {
 
     /// For operations outside any client (creating a client): Root only.
     pub fn authorize_global(&self, permission: Permission) -> Result<Access, ApiError> {
-        if self.root && self.permissions.contains(&permission) {
+        if self.root && self.permissions.contains(permission) {
             Ok(Access::Admin)
         } else {
             Err(ApiError::PermissionDenied(format!(

@@ -1,5 +1,3 @@
-use std::collections::HashSet;
-
 /// nevisIDM's elementary rights (`AccessControl.*`) that this server checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Permission {
@@ -80,6 +78,53 @@ impl Permission {
     }
 }
 
+/// A set of [`Permission`]s, one bit each: every request builds one from its token, so
+/// it is a copyable word instead of a hash set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Permissions(u32);
+
+impl Permissions {
+    const fn bit(permission: Permission) -> u32 {
+        1 << permission as u32
+    }
+
+    pub fn insert(&mut self, permission: Permission) {
+        self.0 |= Self::bit(permission);
+    }
+
+    pub fn contains(self, permission: Permission) -> bool {
+        self.0 & Self::bit(permission) != 0
+    }
+
+    pub fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl FromIterator<Permission> for Permissions {
+    fn from_iter<I: IntoIterator<Item = Permission>>(permissions: I) -> Self {
+        let mut set = Self::default();
+        set.extend(permissions);
+        set
+    }
+}
+
+impl Extend<Permission> for Permissions {
+    fn extend<I: IntoIterator<Item = Permission>>(&mut self, permissions: I) {
+        for permission in permissions {
+            self.insert(permission);
+        }
+    }
+}
+
 /// The standard nevisIDM roles this server knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -104,7 +149,7 @@ impl Role {
     }
 
     /// The rights a role grants inside its client (Root's apply in every client).
-    pub fn permissions(self) -> HashSet<Permission> {
+    pub fn permissions(self) -> Permissions {
         use Permission::*;
         let list: &[Permission] = match self {
             Self::Root | Self::ClientRoot => &Permission::ALL,
@@ -152,15 +197,34 @@ mod tests {
     }
 
     #[test]
+    fn every_permission_has_its_own_bit() {
+        let mut set = Permissions::default();
+        for (count, p) in Permission::ALL.into_iter().enumerate() {
+            assert!(!set.contains(p));
+            set.insert(p);
+            assert!(set.contains(p));
+            assert_eq!(set.len(), count + 1);
+        }
+        let helpdesk = Role::Helpdesk.permissions();
+        assert_eq!(
+            Permission::ALL
+                .into_iter()
+                .filter(|p| helpdesk.contains(*p))
+                .count(),
+            helpdesk.len()
+        );
+    }
+
+    #[test]
     fn roles_grant_what_decisions_md_says() {
         assert_eq!(Role::Root.permissions().len(), Permission::ALL.len());
         let helpdesk = Role::Helpdesk.permissions();
-        assert!(helpdesk.contains(&Permission::CredentialModify));
-        assert!(!helpdesk.contains(&Permission::CredentialDelete));
-        assert!(!helpdesk.contains(&Permission::CredentialCreate));
+        assert!(helpdesk.contains(Permission::CredentialModify));
+        assert!(!helpdesk.contains(Permission::CredentialDelete));
+        assert!(!helpdesk.contains(Permission::CredentialCreate));
         assert!(Role::SelfAdmin.permissions().is_empty());
         let admin = Role::UserAdmin.permissions();
-        assert!(admin.contains(&Permission::CredentialDelete));
-        assert!(!admin.contains(&Permission::ClientCreate));
+        assert!(admin.contains(Permission::CredentialDelete));
+        assert!(!admin.contains(Permission::ClientCreate));
     }
 }
