@@ -69,8 +69,8 @@ pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<FieldChan
     keys.into_iter()
         .filter(|k| !BOOKKEEPING.contains(&k.as_str()))
         .filter_map(|k| {
-            let before = old.get(k).cloned().unwrap_or(Value::Null);
-            let after = new.get(k).cloned().unwrap_or(Value::Null);
+            let before = old.get(k).unwrap_or(&Value::Null);
+            let after = new.get(k).unwrap_or(&Value::Null);
             (before != after).then(|| FieldChange {
                 field: k.clone(),
                 old: redact(k, before),
@@ -80,11 +80,11 @@ pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<FieldChan
         .collect()
 }
 
-fn redact(field: &str, value: Value) -> Value {
+fn redact(field: &str, value: &Value) -> Value {
     if SECRET_FIELDS.contains(&field) && !value.is_null() {
         Value::String(REDACTED.into())
     } else {
-        value
+        value.clone()
     }
 }
 
