@@ -16,6 +16,10 @@ use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn std::error::Error>;
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
