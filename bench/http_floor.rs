@@ -90,6 +90,11 @@ async fn patch_comment(
     Err(StatusCode::CONFLICT)
 }
 
+// The server's allocator (src/main.rs), so server / floor compares the work, not malloc.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
     let url = std::env::var("DATABASE_URL")?;
