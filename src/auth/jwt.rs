@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
@@ -51,7 +51,7 @@ pub struct Keys {
     /// the instructions of a PATCH (callgrind); a token seen before only needs its `exp`
     /// checked again. Only a token verified with these very keys gets in, and the builder
     /// methods empty it.
-    verified: Mutex<HashMap<Box<str>, Claims>>,
+    verified: RwLock<HashMap<Box<str>, Claims>>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -73,7 +73,7 @@ impl Keys {
             public: None,
             issuer: None,
             audience: None,
-            verified: Mutex::default(),
+            verified: RwLock::default(),
         }
     }
 
@@ -88,19 +88,19 @@ impl Keys {
             ),
         };
         self.public = Some(key);
-        self.verified = Mutex::default();
+        self.verified = RwLock::default();
         Ok(self)
     }
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
         self.issuer = issuer;
-        self.verified = Mutex::default();
+        self.verified = RwLock::default();
         self
     }
 
     pub fn with_audience(mut self, audience: Option<String>) -> Self {
         self.audience = audience;
-        self.verified = Mutex::default();
+        self.verified = RwLock::default();
         self
     }
 
@@ -114,18 +114,18 @@ impl Keys {
     /// [`Keys::verify_bearer`] at `now` (seconds since the epoch) for a remembered token;
     /// a new one is checked against the real clock.
     fn verify_bearer_at(&self, token: &str, now: u64) -> Result<Claims, String> {
-        let mut verified = self.verified();
-        if let Some(claims) = verified.get(token) {
+        // Readers share the lock: a hit, the common case, never waits for another hit.
+        let remembered = self.remembered().get(token).cloned();
+        if let Some(claims) = remembered {
             // The same text verified before with these keys: only time can have changed.
             if claims.exp.saturating_add(LEEWAY_SECS) < now {
-                verified.remove(token);
+                self.remember().remove(token);
                 return Err("invalid token: ExpiredSignature".into());
             }
-            return Ok(claims.clone());
+            return Ok(claims);
         }
-        drop(verified);
         let claims = self.verify_signature(token)?;
-        let mut verified = self.verified();
+        let mut verified = self.remember();
         if verified.len() >= VERIFIED_CAPACITY {
             verified.clear();
         }
@@ -133,10 +133,16 @@ impl Keys {
         Ok(claims)
     }
 
-    fn verified(&self) -> MutexGuard<'_, HashMap<Box<str>, Claims>> {
-        // A panic while the lock was held leaves at worst a missing entry.
+    // A panic while the lock was held leaves at worst a missing entry: poisoning is ignored.
+    fn remembered(&self) -> RwLockReadGuard<'_, HashMap<Box<str>, Claims>> {
         self.verified
-            .lock()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn remember(&self) -> RwLockWriteGuard<'_, HashMap<Box<str>, Claims>> {
+        self.verified
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -290,7 +296,7 @@ mod tests {
         assert!(keys.verify_bearer(&forged).is_err());
         // Tokens refused are not remembered either.
         assert!(keys.verify_bearer(&forged).is_err());
-        assert_eq!(keys.verified().len(), 1);
+        assert_eq!(keys.remembered().len(), 1);
     }
 
     #[test]
