@@ -473,3 +473,88 @@ fn request_log_lines_reach_stderr_while_the_server_runs() {
     let _ = server.0.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The server's peak resident memory so far (Linux `VmHWM`), in MiB.
+#[cfg(target_os = "linux")]
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_burst_of_password_creations_hashes_a_few_at_a_time() {
+    const USERS: usize = 16;
+    let dir = temp_dir("hash-burst");
+    let secret = "cli-test-secret-for-the-hash-burst";
+    let token = command(&dir)
+        .env("IDM_JWT_SECRET", secret)
+        .args(["token", "--sub", "admin", "--role", "Root"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let port = free_port();
+    let child = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{port}"))
+        .env("IDM_JWT_SECRET", secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    wait_until_live(port);
+    let api = "/nevisidm/api/core/v1";
+    let client = r#"{"extId":"acme","name":"ACME"}"#;
+    assert_eq!(
+        http(
+            port,
+            "POST",
+            &format!("{api}/clients"),
+            Some(&token),
+            Some(client)
+        )
+        .0,
+        201
+    );
+    for n in 0..USERS {
+        let user = format!(r#"{{"extId":"u{n}","loginId":"u{n}"}}"#);
+        let (status, body) = http(
+            port,
+            "POST",
+            &format!("{api}/acme/users"),
+            Some(&token),
+            Some(&user),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let before = peak_rss_mib(server.0.id());
+
+    // All at once: argon2id takes 19 MiB per hash, so 16 unbounded hashes would need
+    // over 300 MiB; at most 4 at a time stay near 4 x 19.
+    let creations: Vec<_> = (0..USERS)
+        .map(|n| {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let path = format!("{api}/acme/users/u{n}/password");
+                let body = format!(r#"{{"extId":"pw","password":"Burst-Passw0rd-{n}"}}"#);
+                http(port, "POST", &path, Some(&token), Some(&body))
+            })
+        })
+        .collect();
+    for creation in creations {
+        let (status, body) = creation.join().unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    let peak = peak_rss_mib(server.0.id());
+    assert!(
+        peak < before + 150,
+        "peak RSS {peak} MiB (before the burst {before} MiB): hashing is not bounded"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

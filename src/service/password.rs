@@ -1,6 +1,9 @@
 //! Password credentials (seed 003): one per user, stored as an argon2id hash.
 
+use std::sync::{Arc, OnceLock};
+
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use super::Ctx;
 use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
@@ -39,11 +42,36 @@ fn target(client: ExtId, user: ExtId) -> Target {
     }
 }
 
+/// The most argon2id hashes computed at once, whatever the core count.
+const MAX_CONCURRENT_HASHES: usize = 4;
+
+/// Each argon2id hash holds 19 MiB while it runs, so a burst of password creations would
+/// take memory without bound (10 at once took 145 MiB); more hashes than cores would not
+/// finish sooner anyway. The others wait their turn, within the request timeout.
+fn hashing_slots() -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Arc::new(Semaphore::new(cores.clamp(1, MAX_CONCURRENT_HASHES)))
+        })
+        .clone()
+}
+
 async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    let slot = hashing_slots()
+        .acquire_owned()
         .await
-        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
-        .map_err(ApiError::Internal)
+        .map_err(|e| ApiError::Internal(format!("hashing slots: {e}")))?;
+    // The slot goes with the hash, not the request: a request given up on (timeout,
+    // disconnect) still holds it until its hash has finished and freed the memory.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        password::hash(&password)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
+    .map_err(ApiError::Internal)
 }
 
 fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {
