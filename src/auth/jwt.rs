@@ -221,12 +221,16 @@ mod tests {
         }
     }
 
+    /// A token `keys` signed, valid for another minute.
+    fn valid_token(keys: &Keys) -> String {
+        keys.mint(&claims(expiry_in(Duration::from_secs(60))))
+            .unwrap()
+    }
+
     #[test]
     fn minted_tokens_verify() {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys
-            .mint(&claims(expiry_in(Duration::from_secs(60))))
-            .unwrap();
+        let token = valid_token(&keys);
         assert_eq!(keys.verify_bearer(&token).unwrap().sub, "admin");
         assert_eq!(keys.verify_x_token(&token).unwrap(), "admin");
     }
@@ -237,9 +241,7 @@ mod tests {
         let expired = keys.mint(&claims(expiry_in(Duration::ZERO) - 120)).unwrap();
         assert!(keys.verify_bearer(&expired).is_err());
         let other = Keys::new(b"another secret, another server!!");
-        let foreign = other
-            .mint(&claims(expiry_in(Duration::from_secs(60))))
-            .unwrap();
+        let foreign = valid_token(&other);
         assert!(keys.verify_bearer(&foreign).is_err());
         // alg "none": header {"alg":"none"}, no signature.
         let payload = foreign.split('.').nth(1).unwrap();
@@ -285,9 +287,7 @@ mod tests {
     #[test]
     fn only_the_exact_verified_text_is_remembered() {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys
-            .mint(&claims(expiry_in(Duration::from_secs(60))))
-            .unwrap();
+        let token = valid_token(&keys);
         assert!(keys.verify_bearer(&token).is_ok());
         // The same header and claims with a signature that is one character off.
         let at = token.len() - 10;
@@ -302,9 +302,7 @@ mod tests {
     #[test]
     fn configuring_the_keys_forgets_remembered_tokens() {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys
-            .mint(&claims(expiry_in(Duration::from_secs(60))))
-            .unwrap();
+        let token = valid_token(&keys);
         assert!(keys.verify_bearer(&token).is_ok());
         let keys = keys.with_issuer(Some("https://idp".into()));
         assert!(keys.verify_bearer(&token).is_err(), "no iss claim");
