@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::view::SECRET_FIELDS;
+use super::view_fields::{FieldValue, find};
 
 /// Fields that change with every write and say nothing about what was changed.
 const BOOKKEEPING: &[&str] = &["version", "lastModified"];
@@ -61,66 +62,83 @@ pub struct HistoryEntry {
     pub changes: Vec<FieldChange>,
 }
 
-/// The fields that differ between two views of a credential, in the order of `new`
-/// (then fields only `old` had), secret values replaced by [`REDACTED`].
-pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<FieldChange> {
-    let mut keys: Vec<&String> = new.keys().collect();
-    keys.extend(old.keys().filter(|k| !new.contains_key(*k)));
-    keys.into_iter()
-        .filter(|k| !BOOKKEEPING.contains(&k.as_str()))
-        .filter_map(|k| {
-            let before = old.get(k).unwrap_or(&Value::Null);
-            let after = new.get(k).unwrap_or(&Value::Null);
-            (before != after).then(|| FieldChange {
-                field: k.clone(),
-                old: redact(k, before),
-                new: redact(k, after),
-            })
+/// The fields that differ between two views of a credential (`CredentialView::fields`),
+/// in the order of `new` (then fields only `old` had), secret values replaced by
+/// [`REDACTED`]. An absent field is `null`.
+pub fn diff(
+    old: &[(&'static str, FieldValue<'_>)],
+    new: &[(&'static str, FieldValue<'_>)],
+) -> Vec<FieldChange> {
+    let gone = old.iter().filter(|(name, _)| find(new, name).is_none());
+    new.iter()
+        .map(|(name, after)| (*name, find(old, name), Some(*after)))
+        .chain(gone.map(|(name, before)| (*name, Some(*before), None)))
+        .filter(|(name, before, after)| before != after && !BOOKKEEPING.contains(name))
+        .map(|(name, before, after)| FieldChange {
+            field: name.to_owned(),
+            old: redact(name, before),
+            new: redact(name, after),
         })
         .collect()
 }
 
-fn redact(field: &str, value: &Value) -> Value {
-    if SECRET_FIELDS.contains(&field) && !value.is_null() {
-        Value::String(REDACTED.into())
-    } else {
-        value.clone()
+fn redact(field: &str, value: Option<FieldValue<'_>>) -> Value {
+    match value {
+        None => Value::Null,
+        Some(_) if SECRET_FIELDS.contains(&field) => Value::String(REDACTED.into()),
+        Some(value) => value.to_json(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn map(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
-    }
+    use FieldValue::{Int, Text};
 
     #[test]
     fn only_real_changes_are_listed() {
-        let old = map(json!({"version": 1, "lastModified": "a", "stateName": "active", "x": 1}));
-        let new = map(json!({"version": 2, "lastModified": "b", "stateName": "disabled", "x": 1}));
+        let old = [
+            ("version", Int(1)),
+            ("lastModified", Text("a")),
+            ("extId", Text("e")),
+            ("x", Int(1)),
+        ];
+        let new = [
+            ("version", Int(2)),
+            ("lastModified", Text("b")),
+            ("extId", Text("f")),
+            ("x", Int(1)),
+        ];
         let changes = diff(&old, &new);
         assert_eq!(changes.len(), 1);
-        assert_eq!(changes[0].field, "stateName");
-        assert_eq!(changes[0].old, "active");
-        assert_eq!(changes[0].new, "disabled");
+        assert_eq!(changes[0].field, "extId");
+        assert_eq!(changes[0].old, "e");
+        assert_eq!(changes[0].new, "f");
     }
 
     #[test]
-    fn removed_fields_and_secrets() {
-        let old = map(json!({"modificationComment": "c", "ticket": "{SSHA256}old"}));
-        let new = map(json!({"ticket": "{SSHA256}new"}));
+    fn removed_and_added_fields_and_secrets() {
+        let old = [
+            ("modificationComment", Text("c")),
+            ("ticket", Text("{SSHA256}old")),
+        ];
+        let new = [("ticket", Text("{SSHA256}new")), ("context", Text("x"))];
         let changes = diff(&old, &new);
-        assert_eq!(changes.len(), 2);
-        let ticket = changes.iter().find(|c| c.field == "ticket").unwrap();
-        assert_eq!(ticket.old, REDACTED);
-        assert_eq!(ticket.new, REDACTED);
-        let comment = changes
-            .iter()
-            .find(|c| c.field == "modificationComment")
-            .unwrap();
-        assert_eq!(comment.new, Value::Null);
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["ticket", "context", "modificationComment"]);
+        assert_eq!(changes[0].old, REDACTED);
+        assert_eq!(changes[0].new, REDACTED);
+        assert_eq!(changes[1].old, Value::Null);
+        assert_eq!(changes[1].new, "x");
+        assert_eq!(changes[2].old, "c");
+        assert_eq!(changes[2].new, Value::Null);
+    }
+
+    #[test]
+    fn a_secret_that_appears_is_redacted_but_an_absent_one_stays_null() {
+        let changes = diff(&[], &[("password", Text("$argon2id$x"))]);
+        assert_eq!(changes[0].old, Value::Null);
+        assert_eq!(changes[0].new, REDACTED);
     }
 }

@@ -30,6 +30,8 @@ pub mod ticket;
 pub mod time;
 /// The response shape of a credential, as the seed pages define it.
 pub mod view;
+/// A credential view one field at a time: its JSON and its history diff.
+pub mod view_fields;
 
 pub use credential::{Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity};
 pub use ext_id::ExtId;

@@ -286,10 +286,16 @@ impl ReadOnlyEcho {
     /// Each echoed field must equal the stored one (`current` is the resource's response
     /// JSON); an absent stored field equals `null`.
     pub fn check(&self, current: &Map<String, Value>) -> Result<(), ApiError> {
+        self.check_with(|key| current.get(key).cloned().unwrap_or(Value::Null))
+    }
+
+    /// [`Self::check`] against a lookup: `current(key)` is the stored field's JSON value,
+    /// `null` when absent. Asked only for the fields the client echoed.
+    pub fn check_with(&self, current: impl Fn(&str) -> Value) -> Result<(), ApiError> {
         let changed: Vec<ErrorItem> = self
             .0
             .iter()
-            .filter(|(key, sent)| current.get(key.as_str()).unwrap_or(&Value::Null) != *sent)
+            .filter(|(key, sent)| current(key.as_str()) != **sent)
             .map(|(key, _)| {
                 ErrorItem::new(
                     codes::MODIFY_READONLY,

@@ -1,8 +1,6 @@
 //! The write side of the shared credential flow: create, modify (PATCH, reset, lock
 //! rules), delete — each with its history row, in one transaction.
 
-use serde_json::Map;
-
 use super::{CommonPatch, IfMatch, Outcome, Target, load, missing};
 use crate::auth::{Access, Rule};
 use crate::domain::credential::{Credential, CredentialType};
@@ -10,6 +8,7 @@ use crate::domain::history::{self, Action, HistoryEntry};
 use crate::domain::patch::{Change, ReadOnlyEcho};
 use crate::domain::state::{self, Actor, CredentialState};
 use crate::domain::view::{Audience, CredentialView};
+use crate::domain::view_fields;
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
@@ -74,14 +73,15 @@ fn history_entry(
     }
 }
 
-fn view_map(c: &Credential) -> Map<String, serde_json::Value> {
-    CredentialView::new(c, Audience::Admin, None).to_map()
+/// The credential as an admin reads it: what history rows and read-only checks compare.
+fn admin_view(c: &Credential) -> CredentialView {
+    CredentialView::new(c, Audience::Admin, None)
 }
 
 /// Stores a new credential with its history row. A second one of a one-per-user type
 /// is `errors.<type>Exists`, a taken extId `errors.duplicateValue`.
 pub async fn create(ctx: Ctx<'_>, client: &ExtId, credential: &Credential) -> Result<(), ApiError> {
-    let changes = history::diff(&Map::new(), &view_map(credential));
+    let changes = history::diff(&[], &admin_view(credential).fields());
     let entry = history_entry(ctx, credential, Action::Create, changes);
     match ctx.store.insert_credential(credential, &entry).await {
         Ok(()) => Ok(()),
@@ -168,8 +168,11 @@ pub async fn modify(
             drop(held);
             return Err(missing(ctx, target).await);
         };
-        let before = view_map(&current);
-        m.echo.check(&before)?;
+        let before_view = admin_view(&current);
+        let before = before_view.fields();
+        m.echo.check_with(|name| {
+            view_fields::find(&before, name).map_or(serde_json::Value::Null, |v| v.to_json())
+        })?;
         if current.state == CredentialState::Archived {
             return Err(ApiError::unprocessable(
                 codes::MODIFY_READONLY,
@@ -204,7 +207,7 @@ pub async fn modify(
         }
         (m.apply)(&mut next)?;
 
-        let changes = history::diff(&before, &view_map(&next));
+        let changes = history::diff(&before, &admin_view(&next).fields());
         if changes.is_empty() {
             return Ok(m.outcome(current));
         }
@@ -240,7 +243,7 @@ pub async fn delete(
     for _ in 0..MAX_ATTEMPTS {
         let current = load(ctx, target).await?;
         check_if_match_current(if_match, current.version)?;
-        let changes = history::diff(&view_map(&current), &Map::new());
+        let changes = history::diff(&admin_view(&current).fields(), &[]);
         let mut gone = current.clone();
         gone.last_modified = time::now();
         gone.version = current.version + 1;

@@ -155,7 +155,7 @@ async fn lock(
         next.state_change_detail = None;
         next.version = current.version + 1;
         next.last_modified = time::now();
-        let view = |c: &Credential| CredentialView::new(c, Audience::Admin, None).to_map();
+        let view = |c: &Credential| CredentialView::new(c, Audience::Admin, None);
         let entry = HistoryEntry {
             id: uuid::Uuid::new_v4().to_string(),
             credential_id: next.id.clone(),
@@ -164,7 +164,7 @@ async fn lock(
             at: next.last_modified,
             actor: ctx.caller.sub.clone(),
             action: Action::Patch,
-            changes: history::diff(&view(&current), &view(&next)),
+            changes: history::diff(&view(&current).fields(), &view(&next).fields()),
         };
         if ctx
             .store

@@ -1,0 +1,311 @@
+//! A credential view one field at a time: the single field list behind both the JSON a
+//! [`CredentialView`] serializes to and the history diff of two views.
+//!
+//! Why not `serde_json::to_value` and a map diff: building two JSON maps (allocations,
+//! hashed keys) and diffing them cost about 40k instructions per PATCH, a fifth of the
+//! request (bench/callgrind). Borrowed, typed values compare for free; only the fields
+//! that changed are turned into JSON. The derived `Serialize` of [`CredentialCommon`] and
+//! the per-type structs stays the reference: a unit test checks that this list
+//! serializes to exactly what they do, field for field and in the same order, and their
+//! `ToSchema` derives document it.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use super::credential::CredentialType;
+use super::oath::{HashAlgorithm, OtpMethod};
+use super::state::{CredentialState, StateChangeReason};
+use super::view::{CredentialView, MobileNumberView, TypeFields, ValidityView};
+
+#[cfg(test)]
+use super::view::CredentialCommon;
+
+/// One response field's value, borrowed from the view; serializes as the JSON shows it.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum FieldValue<'a> {
+    Text(&'a str),
+    Int(i64),
+    Unsigned(u64),
+    State(CredentialState),
+    Reason(StateChangeReason),
+    Kind(CredentialType),
+    Method(OtpMethod),
+    Algorithm(HashAlgorithm),
+    Validity(&'a ValidityView),
+    MobileNumber(&'a MobileNumberView),
+}
+
+impl FieldValue<'_> {
+    pub fn to_json(self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A view's fields in response order, absent optional fields left out.
+pub type Fields<'a> = Vec<(&'static str, FieldValue<'a>)>;
+
+impl CredentialView {
+    /// Calls `visit` with every response field in order, leaving out absent optional
+    /// ones; stops at the first error.
+    pub fn try_for_each_field<'a, E>(
+        &'a self,
+        mut visit: impl FnMut(&'static str, FieldValue<'a>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use FieldValue::{Int, Text, Unsigned};
+        let mut field = |name, value: Option<FieldValue<'a>>| match value {
+            Some(value) => visit(name, value),
+            None => Ok(()),
+        };
+        let text = |value: &'a Option<String>| value.as_deref().map(Text);
+        let c = &self.common;
+        field("created", Some(Text(&c.created)))?;
+        field("lastModified", Some(Text(&c.last_modified)))?;
+        field("version", Some(Int(c.version.into())))?;
+        field("extId", Some(Text(&c.ext_id)))?;
+        field("userExtId", Some(Text(&c.user_ext_id)))?;
+        field("policyExtId", text(&c.policy_ext_id))?;
+        field("stateName", Some(FieldValue::State(c.state_name)))?;
+        field(
+            "stateChangeReason",
+            c.state_change_reason.map(FieldValue::Reason),
+        )?;
+        field("stateChangeDetail", text(&c.state_change_detail))?;
+        field(
+            "lastSuccessfulLoginDate",
+            text(&c.last_successful_login_date),
+        )?;
+        field("successfulLoginCount", Some(Int(c.successful_login_count)))?;
+        field("lastFailedLoginDate", text(&c.last_failed_login_date))?;
+        field("failedLoginCount", Some(Int(c.failed_login_count)))?;
+        field("modificationComment", text(&c.modification_comment))?;
+        field("type", Some(FieldValue::Kind(c.kind)))?;
+        field("validity", c.validity.as_ref().map(FieldValue::Validity))?;
+        match &self.fields {
+            TypeFields::Password(p) => {
+                field("resetCount", Some(Int(p.reset_count.into())))?;
+                field("password", text(&p.password))?;
+                field("passwordFragment", text(&p.password_fragment))?;
+            }
+            TypeFields::Ticket(t) => {
+                field("ticket", text(&t.ticket))?;
+                field("failureCount", Some(Int(t.failure_count)))?;
+                field("successCount", Some(Int(t.success_count)))?;
+                field("resetCount", Some(Int(t.reset_count.into())))?;
+                field("identification", text(&t.identification))?;
+                field("context", text(&t.context))?;
+                field("ticketValue", text(&t.ticket_value))?;
+            }
+            TypeFields::Mtan(m) => {
+                field(
+                    "mobileNumber",
+                    Some(FieldValue::MobileNumber(&m.mobile_number)),
+                )?;
+            }
+            TypeFields::Oath(o) => {
+                field("uri", text(&o.uri))?;
+                field("issuer", text(&o.issuer))?;
+                field(
+                    "authenticationMethod",
+                    Some(FieldValue::Method(o.authentication_method)),
+                )?;
+                field(
+                    "hashingAlgorithm",
+                    Some(FieldValue::Algorithm(o.hashing_algorithm)),
+                )?;
+                field("digits", Some(Text(&o.digits)))?;
+                field("period", o.period.map(Unsigned))?;
+                field("counter", o.counter.map(Unsigned))?;
+                field("secret", text(&o.secret))?;
+                field("label", Some(Text(&o.label)))?;
+            }
+            TypeFields::MobileSignature(m) => {
+                field("identificator", Some(Text(&m.identificator)))?;
+                field("msspIdentifier", Some(Text(&m.mssp_identifier)))?;
+                field("signerCert", text(&m.signer_cert))?;
+                field("msisdn", Some(Text(&m.msisdn)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields in response order, for the history diff and read-only checks.
+    pub fn fields(&self) -> Fields<'_> {
+        let mut fields = Vec::with_capacity(24);
+        let _ = self.try_for_each_field(|name, value| {
+            fields.push((name, value));
+            Ok::<(), std::convert::Infallible>(())
+        });
+        fields
+    }
+}
+
+/// The value of field `name`, if the view has it.
+pub fn find<'a>(fields: &[(&'static str, FieldValue<'a>)], name: &str) -> Option<FieldValue<'a>> {
+    fields
+        .iter()
+        .find(|(field, _)| *field == name)
+        .map(|(_, value)| *value)
+}
+
+impl Serialize for CredentialView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.try_for_each_field(|name, value| map.serialize_entry(name, &value))?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use serde_json::Map;
+
+    use super::*;
+    use crate::domain::credential::{
+        Attributes, Credential, LoginStats, MobileSignatureAttributes, MtanAttributes,
+        PasswordAttributes, PolicyRef, TicketAttributes, Validity,
+    };
+    use crate::domain::oath::OathAttributes;
+    use crate::domain::view::{Audience, OneTimeSecret};
+
+    /// What the derived `Serialize` of the parts gives: the reference for the field list.
+    fn derived(view: &CredentialView) -> Map<String, Value> {
+        fn object<T: Serialize>(part: &T) -> Map<String, Value> {
+            match serde_json::to_value(part).unwrap() {
+                Value::Object(map) => map,
+                other => panic!("not an object: {other}"),
+            }
+        }
+        let mut map = object::<CredentialCommon>(&view.common);
+        map.extend(object(&view.fields));
+        map
+    }
+
+    fn attributes(full: bool) -> Vec<(Attributes, Option<OneTimeSecret>)> {
+        let text = |t: &str| full.then(|| t.to_owned());
+        vec![
+            (
+                Attributes::Password(PasswordAttributes {
+                    hash: "$argon2id$x".into(),
+                }),
+                full.then(|| OneTimeSecret::PasswordFragment("Fragment-1".into())),
+            ),
+            (
+                Attributes::Ticket(TicketAttributes {
+                    hash: "{SSHA256}abc".into(),
+                    identification: text("id-1"),
+                    context: text("ctx"),
+                }),
+                full.then(|| OneTimeSecret::TicketValue("T-123".into())),
+            ),
+            (
+                Attributes::Mtan(MtanAttributes {
+                    raw: "079 123 45 67".into(),
+                    e164: "+41791234567".into(),
+                }),
+                None,
+            ),
+            (
+                Attributes::Oath(OathAttributes {
+                    label: "alice".into(),
+                    issuer: text("Example"),
+                    method: if full {
+                        OtpMethod::Hotp
+                    } else {
+                        OtpMethod::Totp
+                    },
+                    algorithm: HashAlgorithm::Sha256,
+                    digits: 8,
+                    period: 30,
+                    counter: 7,
+                    secret: "ciphertext".into(),
+                }),
+                full.then(|| OneTimeSecret::OathUri("otpauth://hotp/x".into())),
+            ),
+            (
+                Attributes::MobileSignature(MobileSignatureAttributes {
+                    identificator: "ident".into(),
+                    mssp_identifier: "mssp".into(),
+                    msisdn: "+41791234567".into(),
+                    signer_cert: text("-----BEGIN CERTIFICATE-----"),
+                }),
+                None,
+            ),
+        ]
+    }
+
+    fn credential(attributes: Attributes, full: bool) -> Credential {
+        let at = |day| Utc.with_ymd_and_hms(2026, 1, day, 8, 30, 0).unwrap();
+        let text = |t: &str| full.then(|| t.to_owned());
+        Credential {
+            id: "id".into(),
+            client_id: "client".into(),
+            user_id: "user".into(),
+            user_ext_id: "alice".into(),
+            ext_id: "cred-1".into(),
+            policy: full.then(|| PolicyRef {
+                id: "p".into(),
+                ext_id: "policy-1".into(),
+            }),
+            state: CredentialState::Active,
+            state_change_reason: full.then_some(StateChangeReason::ChangedByAdmin),
+            state_change_detail: text("detail"),
+            modification_comment: text("comment"),
+            version: 3,
+            created: at(1),
+            last_modified: at(2),
+            validity: Validity {
+                from: full.then(|| at(3)),
+                to: full.then(|| at(4)),
+            },
+            logins: LoginStats {
+                success_count: 5,
+                failure_count: 2,
+                last_success: full.then(|| at(5)),
+                last_failure: full.then(|| at(6)),
+            },
+            reset_count: 1,
+            attributes,
+        }
+    }
+
+    #[test]
+    fn the_field_list_serializes_as_the_derived_structs_do_for_every_type() {
+        let mut checked = 0;
+        for full in [false, true] {
+            for (attributes, secret) in attributes(full) {
+                let c = credential(attributes, full);
+                for audience in [Audience::Admin, Audience::SelfAdmin] {
+                    let view = CredentialView::new(&c, audience, secret.clone());
+                    let listed: Vec<(String, Value)> = view
+                        .fields()
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), value.to_json()))
+                        .collect();
+                    let reference: Vec<(String, Value)> = derived(&view).into_iter().collect();
+                    assert_eq!(listed, reference, "{:?} {audience:?}", c.kind());
+                    assert_eq!(
+                        serde_json::to_string(&view).unwrap(),
+                        serde_json::to_string(&derived(&view)).unwrap()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 20);
+    }
+
+    #[test]
+    fn find_looks_a_field_up_by_its_wire_name() {
+        let c = credential(attributes(true).remove(1).0, true);
+        let view = CredentialView::new(&c, Audience::Admin, None);
+        let fields = view.fields();
+        assert_eq!(
+            find(&fields, "identification"),
+            Some(FieldValue::Text("id-1"))
+        );
+        assert_eq!(find(&fields, "version"), Some(FieldValue::Int(3)));
+        assert_eq!(find(&fields, "ticketValue"), None);
+    }
+}
