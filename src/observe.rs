@@ -130,7 +130,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let span = tracing::info_span!("request", %request_id, %method, %route);
+    // Only the id: it ties handler logs to the request line, which has the rest. Each span
+    // field is formatted when the span is made, on every request.
+    let span = tracing::info_span!("request", %request_id);
     let response = next.run(request).instrument(span).await;
     let latency = started.elapsed();
     let status = response.status();
