@@ -17,9 +17,6 @@ use super::oath::{HashAlgorithm, OtpMethod};
 use super::state::{CredentialState, StateChangeReason};
 use super::view::{CredentialView, MobileNumberView, TypeFields, ValidityView};
 
-#[cfg(test)]
-use super::view::CredentialCommon;
-
 /// One response field's value, borrowed from the view; serializes as the JSON shows it.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -167,7 +164,7 @@ mod tests {
         PasswordAttributes, PolicyRef, TicketAttributes, Validity,
     };
     use crate::domain::oath::OathAttributes;
-    use crate::domain::view::{Audience, OneTimeSecret};
+    use crate::domain::view::{Audience, CredentialCommon, OneTimeSecret};
 
     /// What the derived `Serialize` of the parts gives: the reference for the field list.
     fn derived(view: &CredentialView) -> Map<String, Value> {
