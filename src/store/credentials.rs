@@ -4,7 +4,10 @@ use super::rows::{CredentialRow, HistoryRow};
 use sqlx::Connection as _;
 use sqlx::{Postgres, Sqlite};
 
-use super::{Lease, Store, StoreError, on_pool, pause_before_retry, retry_serialization};
+use super::postgres::PgStore;
+use super::sqlite;
+use super::write_batch::RowWrite;
+use super::{Lease, Store, StoreError, in_lease, on_pool, pause_before_retry, retry_serialization};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::domain::history::HistoryEntry;
 
@@ -33,7 +36,8 @@ pub(crate) use select_credential;
 /// Login statistics are written only when the change itself sets them (`NULL` binds keep
 /// the stored values): login results raise them without a version bump, so a snapshot of
 /// them must never be written back over a concurrent increment.
-/// Shared by both adapters; PostgreSQL wraps it in a CTE with the history insert.
+/// SQLite's PATCH write; PostgreSQL writes the same columns row by row in a batch
+/// (`write_batch::WRITE_BATCH`).
 macro_rules! update_credential {
     () => {
         "UPDATE credentials SET ext_id = $3, policy_id = $4, state = $5, \
@@ -191,26 +195,29 @@ macro_rules! fetch_credential {
 pub struct Held(HeldConnection);
 
 enum HeldConnection {
-    Postgres(Lease<Postgres>),
+    /// PostgreSQL writes go through the store's write batches, on connections of their
+    /// own: the lease is given back before a write and taken again for the next read.
+    Postgres {
+        store: PgStore,
+        lease: Option<Lease<Postgres>>,
+    },
     Sqlite(Lease<Sqlite>),
 }
 
-/// Runs `$body` on the held connection, with `$adapter` naming its backend's module
-/// (`store::postgres` or `store::sqlite`). Like [`on_pool!`], a body that ends without an
-/// error marks the connection clean; one that leaves through `?` does not.
+/// Runs `$body` on the held connection (on PostgreSQL, taken again if a write gave it
+/// back). Like [`on_pool!`], a body that ends without an error marks the connection
+/// clean; one that leaves through `?` does not.
 macro_rules! on_held {
-    ($held:expr, $adapter:ident, $conn:ident => $body:expr) => {
+    ($held:expr, $conn:ident => $body:expr) => {
         match &mut $held.0 {
-            HeldConnection::Postgres(lease) => {
-                #[allow(unused_imports)]
-                use super::postgres as $adapter;
+            HeldConnection::Postgres { store, lease } => {
+                let lease = match lease {
+                    Some(lease) => lease,
+                    None => lease.insert(store.acquire().await?),
+                };
                 $crate::store::in_lease!(lease, $conn => $body)
             }
-            HeldConnection::Sqlite(lease) => {
-                #[allow(unused_imports)]
-                use super::sqlite as $adapter;
-                $crate::store::in_lease!(lease, $conn => $body)
-            }
+            HeldConnection::Sqlite(lease) => $crate::store::in_lease!(lease, $conn => $body),
         }
     };
 }
@@ -220,8 +227,7 @@ impl Held {
         &mut self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row: Option<CredentialRow> =
-            on_held!(self, _adapter, conn => fetch_credential!(conn, key));
+        let row: Option<CredentialRow> = on_held!(self, conn => fetch_credential!(conn, key));
         row.map(Credential::try_from).transpose()
     }
 
@@ -235,20 +241,32 @@ impl Held {
         history: &HistoryEntry,
         write_logins: bool,
     ) -> Result<bool, StoreError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            // `?` inside, so that only a write that went through marks the connection clean.
-            let result = async {
-                Ok(on_held!(self, adapter, conn => {
-                    adapter::update_credential(conn, new, expected_version, history, write_logins)
-                        .await?
-                }))
+        match &mut self.0 {
+            HeldConnection::Postgres { store, lease } => {
+                // The batch writes on a connection of its own: holding this one while
+                // waiting for it would let a full pool wait on itself.
+                *lease = None;
+                let row = RowWrite::new(new, expected_version, history, write_logins);
+                store.write(row).await
             }
-            .await;
-            match result {
-                Err(error) => pause_before_retry(error, tries).await?,
-                done => return done,
+            HeldConnection::Sqlite(lease) => {
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    // `?` inside, so that only a write that went through marks the
+                    // connection clean.
+                    let result = async {
+                        Ok(in_lease!(lease, conn => {
+                            sqlite::update_credential(conn, new, expected_version, history, write_logins)
+                                .await?
+                        }))
+                    }
+                    .await;
+                    match result {
+                        Err(error) => pause_before_retry(error, tries).await?,
+                        done => return done,
+                    }
+                }
             }
         }
     }
@@ -266,7 +284,10 @@ impl Store {
     /// Checks out one connection for a read-then-write use case (see [`Held`]).
     pub async fn hold(&self) -> Result<Held, StoreError> {
         Ok(Held(match self {
-            Store::Postgres(pool) => HeldConnection::Postgres(pool.acquire().await?),
+            Store::Postgres(store) => HeldConnection::Postgres {
+                lease: Some(store.acquire().await?),
+                store: store.clone(),
+            },
             Store::Sqlite(pool) => HeldConnection::Sqlite(pool.acquire().await?),
         }))
     }

@@ -3,7 +3,7 @@
 //! The backend is chosen once at startup from the URL scheme. Most statements are
 //! written once in the SQL subset both engines share (`$n` placeholders work in SQLite
 //! too) and run on either pool through [`on_pool!`]; where the engines really differ
-//! (connection setup, migrations, the single-statement PATCH write on PostgreSQL) the
+//! (connection setup, migrations, the batched PATCH write on PostgreSQL) the
 //! code lives in `postgres.rs` and `sqlite.rs`.
 
 mod credentials;
@@ -16,16 +16,18 @@ pub mod postgres;
 mod rows;
 mod settings;
 pub mod sqlite;
+mod write_batch;
 
 use std::time::Duration;
 
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use sqlx::{PgPool, Sqlite, SqlitePool};
 
 pub use credentials::{CredentialKey, Held, Page};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
 pub use pool::{Lease, Pool};
+pub use write_batch::WriteBatchStats;
 
 /// The JSON text of a history row's changes (used by the bind macros of both adapters).
 pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange]) -> String {
@@ -35,13 +37,13 @@ pub(crate) fn rows_changes_json(changes: &[crate::domain::history::FieldChange])
 /// The database, PostgreSQL or SQLite.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Postgres(Pool<Postgres>),
+    Postgres(postgres::PgStore),
     Sqlite(Pool<Sqlite>),
 }
 
 impl From<PgPool> for Store {
     fn from(pool: PgPool) -> Self {
-        Self::Postgres(Pool::new(pool))
+        Self::Postgres(postgres::PgStore::new(Pool::new(pool)))
     }
 }
 
@@ -143,6 +145,15 @@ impl Store {
         match self {
             Self::Postgres(pool) => pool.stats(),
             Self::Sqlite(pool) => pool.stats(),
+        }
+    }
+
+    /// What the PATCH write batches did so far; `None` on SQLite, which writes one PATCH
+    /// at a time in process.
+    pub fn write_batch_stats(&self) -> Option<WriteBatchStats> {
+        match self {
+            Self::Postgres(store) => Some(store.write_batch_stats()),
+            Self::Sqlite(_) => None,
         }
     }
 

@@ -1,15 +1,17 @@
-//! The PostgreSQL adapter: connection, migrations, and the one-statement PATCH write.
+//! The PostgreSQL adapter: connection, migrations, and the store that batches PATCH writes.
 
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
-use super::credentials::{bind_update, update_credential};
+use std::sync::Arc;
+
+use sqlx::Postgres;
+
 use super::pool::PING_WHEN_IDLE_FOR;
-use super::{PoolSettings, StoreError};
-use crate::domain::Credential;
-use crate::domain::history::HistoryEntry;
+use super::write_batch::{RowWrite, WriteBatchStats, WriteBatcher};
+use super::{Pool, PoolSettings, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -48,33 +50,34 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await.map_err(StoreError::from)
 }
 
-/// One round trip: the versioned UPDATE and the history INSERT in a single statement
-/// (a data-modifying CTE), so the write, its check and its audit row commit together.
-pub async fn update_credential(
-    conn: &mut sqlx::PgConnection,
-    new: &Credential,
-    expected_version: i32,
-    history: &HistoryEntry,
-    write_logins: bool,
-) -> Result<bool, StoreError> {
-    const SQL: &str = concat!(
-        "WITH updated AS (",
-        update_credential!(),
-        " RETURNING id) \
-         INSERT INTO credential_history (id, credential_id, user_id, version, at, actor, action, changes) \
-         SELECT $18, id, $19, $20, $21, $22, $23, $24 FROM updated"
-    );
-    let query = bind_update!(sqlx::query(SQL), new, expected_version, write_logins);
-    let written = query
-        .bind(&history.id)
-        .bind(&history.user_id)
-        .bind(i64::from(history.version))
-        .bind(history.at)
-        .bind(&history.actor)
-        .bind(history.action.as_str())
-        .bind(super::rows_changes_json(&history.changes))
-        .execute(conn)
-        .await?
-        .rows_affected();
-    Ok(written == 1)
+/// The PostgreSQL store: its pool, and the queue that gathers concurrent PATCH writes
+/// into shared statements ([`WriteBatcher`]). Dereferences to the pool.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: Pool<Postgres>,
+    writes: Arc<WriteBatcher>,
+}
+
+impl PgStore {
+    pub fn new(pool: Pool<Postgres>) -> Self {
+        let writes = WriteBatcher::new(pool.clone());
+        Self { pool, writes }
+    }
+
+    pub fn write_batch_stats(&self) -> WriteBatchStats {
+        self.writes.stats()
+    }
+
+    /// Writes one PATCH with the next batch (see [`WriteBatcher::write`]).
+    pub async fn write(&self, row: RowWrite) -> Result<bool, StoreError> {
+        self.writes.write(row).await
+    }
+}
+
+impl std::ops::Deref for PgStore {
+    type Target = Pool<Postgres>;
+
+    fn deref(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
 }

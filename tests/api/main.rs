@@ -9,6 +9,7 @@ mod support;
 
 mod auth;
 mod authz;
+mod batch;
 mod directory;
 mod errors;
 mod fixtures;

@@ -1,0 +1,211 @@
+//! PostgreSQL's PATCH write batches (`store::write_batch`): concurrent PATCHes share
+//! statements, each keeps its own outcome, and a batch that fails as a whole is rerun one
+//! write at a time so only the PATCH at fault fails.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use futures_util::future::join_all;
+use idm_credentials::store::{Store, WriteBatchStats};
+use serde_json::json;
+use sqlx::Connection;
+
+use crate::support::{TestApp, user_path};
+
+fn stats(app: &TestApp) -> WriteBatchStats {
+    app.store
+        .write_batch_stats()
+        .expect("a PostgreSQL store batches its writes")
+}
+
+/// Waits (at most 10 s) until the batches reach `done`.
+async fn until(app: &TestApp, what: &str, done: impl Fn(WriteBatchStats) -> bool) {
+    for _ in 0..1000 {
+        if done(stats(app)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{what}: {:?}", stats(app));
+}
+
+async fn with_tickets(app: &TestApp, users: usize) -> Vec<String> {
+    app.client_with_user("acme", "u0").await;
+    let root = app.root();
+    let mut paths = Vec::new();
+    for i in 0..users {
+        let user = format!("u{i}");
+        if i > 0 {
+            app.add_user("acme", &user).await;
+        }
+        let path = user_path("acme", &user, "ticket");
+        app.post(&path, &root, json!({"extId": format!("t-{i}")}))
+            .await
+            .expect(201);
+        paths.push(path);
+    }
+    paths
+}
+
+/// A connection of its own, beside the app's (small) test pool.
+async fn connection(app: &TestApp) -> sqlx::PgConnection {
+    let options = match &app.store {
+        Store::Postgres(pool) => pool.sqlx().connect_options(),
+        Store::Sqlite(_) => unreachable!("PostgreSQL only"),
+    };
+    sqlx::PgConnection::connect_with(&options).await.unwrap()
+}
+
+/// 32 PATCHes of 32 credentials at once: fewer statements than PATCHes, and every PATCH
+/// written with its own version and history row, as if alone. Two more PATCHes of one
+/// credential in the same wave: the second waits for a later batch and re-applies.
+#[sqlx::test(migrations = false)]
+async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
+    let app = TestApp::new(Store::from(pool)).await;
+    let paths = with_tickets(&app, 32).await;
+    let root = app.root();
+    let before = stats(&app);
+    let mut requests: Vec<_> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            app.patch(
+                path,
+                &root,
+                json!({"modificationComment": format!("wave {i}")}),
+            )
+        })
+        .collect();
+    requests.push(app.patch(&paths[0], &root, json!({"identification": "again"})));
+    let replies = join_all(requests).await;
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+
+    let after = stats(&app);
+    let (statements, rows) = (
+        after.statements - before.statements,
+        after.rows - before.rows,
+    );
+    assert!(rows >= 33, "every PATCH is written: {rows} rows");
+    assert!(
+        statements < 33,
+        "concurrent PATCHes share statements: {statements} for {rows} rows"
+    );
+    assert_eq!(after.splits, 0);
+
+    for (i, path) in paths.iter().enumerate() {
+        let got = app.get(path, &root).await.expect(200).body;
+        assert_eq!(got["modificationComment"], format!("wave {i}"));
+        let writes = if i == 0 { 2 } else { 1 };
+        assert_eq!(got["version"], 1 + writes, "{got}");
+        assert_eq!(
+            app.history_len("acme", &format!("u{i}"), &format!("t-{i}"))
+                .await,
+            1 + writes as usize
+        );
+    }
+    assert_eq!(
+        app.get(&paths[0], &root).await.body["identification"],
+        "again"
+    );
+
+    let metrics = app
+        .call(Method::GET, "/metrics", None, None)
+        .await
+        .expect(200);
+    let text = metrics.body.as_str().unwrap();
+    assert!(
+        text.contains(&format!("idm_db_write_batch_rows_total {}", after.rows)),
+        "{text}"
+    );
+}
+
+/// A batch whose statement fails (its policy was deleted after the PATCH checked it) is
+/// rerun one write at a time: the PATCH at fault gets 409, the others of its batch are
+/// written, and nothing of the failed one is.
+#[sqlx::test(migrations = false)]
+async fn a_failed_batch_fails_only_the_patch_at_fault(pool: sqlx::PgPool) {
+    let app = TestApp::new(Store::from(pool)).await;
+    let paths = with_tickets(&app, 5).await;
+    app.add_policy(
+        "acme",
+        "doomed",
+        "TicketPolicy",
+        json!({"credentialLifetime": "60000"}),
+    )
+    .await;
+    let root = app.root();
+    let base = stats(&app);
+
+    // Hold the rows of the first two tickets, so that both batch runners wait in the
+    // database and the next PATCHes queue up behind them.
+    let mut holder = connection(&app).await;
+    let mut blocker = holder.begin().await.unwrap();
+    sqlx::query(
+        "SELECT c.id FROM credentials c JOIN users u ON u.id = c.user_id \
+         WHERE u.ext_id IN ('u0', 'u1') FOR UPDATE OF c",
+    )
+    .fetch_all(&mut *blocker)
+    .await
+    .unwrap();
+
+    let comment = |i: usize| json!({"modificationComment": format!("after {i}")});
+    let first = app.patch(&paths[0], &root, comment(0));
+    let second = async {
+        until(&app, "the first runner is blocked", |s| {
+            s.statements == base.statements + 1
+        })
+        .await;
+        app.patch(&paths[1], &root, comment(1)).await
+    };
+    let queued = async {
+        until(&app, "the second runner is blocked", |s| {
+            s.statements == base.statements + 2
+        })
+        .await;
+        let requests = vec![
+            app.patch(&paths[2], &root, json!({"policyExtId": "doomed"})),
+            app.patch(&paths[3], &root, comment(3)),
+            app.patch(&paths[4], &root, comment(4)),
+        ];
+        join_all(requests).await
+    };
+    let release = async {
+        until(&app, "three PATCHes queued", |s| s.waiting == 3).await;
+        let mut other = connection(&app).await;
+        sqlx::query("DELETE FROM policies WHERE ext_id = 'doomed'")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        blocker.rollback().await.unwrap();
+    };
+    let (first, second, queued, ()) = tokio::join!(first, second, queued, release);
+
+    first.expect(200);
+    second.expect(200);
+    let [doomed, third, fourth]: [_; 3] = queued.try_into().unwrap();
+    doomed.expect_error(409, "errors.undeletedDependencies");
+    third.expect(200);
+    fourth.expect(200);
+    assert!(stats(&app).splits >= 1, "{:?}", stats(&app));
+
+    let unchanged = app.get(&paths[2], &root).await.expect(200).body;
+    assert_eq!(unchanged["version"], 1);
+    assert_eq!(unchanged["policyExtId"], "default-TicketPolicy");
+    assert_eq!(app.history_len("acme", "u2", "t-2").await, 1);
+    for i in [0, 1, 3, 4] {
+        let got = app.get(&paths[i], &root).await.expect(200).body;
+        assert_eq!(
+            (got["version"].as_i64(), got["modificationComment"].as_str()),
+            (Some(2), Some(format!("after {i}").as_str()))
+        );
+        assert_eq!(
+            app.history_len("acme", &format!("u{i}"), &format!("t-{i}"))
+                .await,
+            2
+        );
+    }
+}
