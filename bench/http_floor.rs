@@ -106,6 +106,7 @@ async fn main() -> Result<(), Failure> {
     let settings = PoolSettings {
         max_connections,
         acquire_timeout: Duration::from_secs(30),
+        ..PoolSettings::default()
     };
     let store = Store::connect(&url, settings).await?;
     let app = Router::new()

@@ -124,6 +124,9 @@ pub struct Settings {
         global = true
     )]
     pub db_max_connections: u32,
+    /// PostgreSQL: concurrent PATCH writes per statement at most; 1 writes each alone.
+    #[arg(long, env = "IDM_DB_WRITE_BATCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
+    pub db_write_batch: u16,
     /// How long a request waits for a database connection before 503.
     #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
     pub db_acquire_timeout: Duration,
@@ -184,7 +187,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
+             secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen,
             redact_url(self.database_url()),
             set(&self.jwt_secret),
@@ -193,6 +196,7 @@ impl Settings {
             self.jwt_audience,
             set(&self.secret_key),
             self.db_max_connections,
+            self.db_write_batch,
             self.db_acquire_timeout,
             self.request_timeout,
             self.body_limit,

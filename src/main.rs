@@ -66,6 +66,7 @@ async fn open(settings: &Settings) -> Result<Store, Failure> {
     let pool = PoolSettings {
         max_connections: settings.db_max_connections,
         acquire_timeout: settings.db_acquire_timeout,
+        max_write_batch: usize::from(settings.db_write_batch),
     };
     Ok(Store::connect(settings.database_url(), pool).await?)
 }

@@ -36,8 +36,8 @@ pub(crate) use select_credential;
 /// Login statistics are written only when the change itself sets them (`NULL` binds keep
 /// the stored values): login results raise them without a version bump, so a snapshot of
 /// them must never be written back over a concurrent increment.
-/// SQLite's PATCH write; PostgreSQL writes the same columns row by row in a batch
-/// (`write_batch::WRITE_BATCH`).
+/// SQLite's PATCH write, and PostgreSQL's for a write alone (`write_batch::WRITE_ONE`;
+/// several at once go in `write_batch::WRITE_BATCH`, which sets the same columns).
 macro_rules! update_credential {
     () => {
         "UPDATE credentials SET ext_id = $3, policy_id = $4, state = $5, \

@@ -43,7 +43,10 @@ pub enum Store {
 
 impl From<PgPool> for Store {
     fn from(pool: PgPool) -> Self {
-        Self::Postgres(postgres::PgStore::new(Pool::new(pool)))
+        Self::Postgres(postgres::PgStore::new(
+            Pool::new(pool),
+            write_batch::DEFAULT_MAX_BATCH,
+        ))
     }
 }
 
@@ -58,6 +61,8 @@ impl From<SqlitePool> for Store {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// PostgreSQL: PATCH writes per statement at most (1: each alone).
+    pub max_write_batch: usize,
 }
 
 impl Default for PoolSettings {
@@ -65,6 +70,7 @@ impl Default for PoolSettings {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            max_write_batch: write_batch::DEFAULT_MAX_BATCH,
         }
     }
 }
@@ -107,7 +113,11 @@ impl Store {
     /// PostgreSQL, `sqlite:` for a SQLite file (created when missing).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            postgres::connect(url, settings).await.map(Self::from)
+            let pool = postgres::connect(url, settings).await?;
+            Ok(Self::Postgres(postgres::PgStore::new(
+                Pool::new(pool),
+                settings.max_write_batch,
+            )))
         } else if url.starts_with("sqlite:") {
             sqlite::connect(url, settings).await.map(Self::from)
         } else {

@@ -59,8 +59,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub fn new(pool: Pool<Postgres>) -> Self {
-        let writes = WriteBatcher::new(pool.clone());
+    /// `max_write_batch`: PATCH writes per statement at most (1: each alone).
+    pub fn new(pool: Pool<Postgres>, max_write_batch: usize) -> Self {
+        let writes = WriteBatcher::new(pool.clone(), max_write_batch);
         Self { pool, writes }
     }
 

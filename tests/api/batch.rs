@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use axum::http::Method;
 use futures_util::future::join_all;
-use idm_credentials::store::{Store, WriteBatchStats};
+use idm_credentials::store::postgres::PgStore;
+use idm_credentials::store::{Pool, Store, WriteBatchStats};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -57,24 +58,34 @@ async fn connection(app: &TestApp) -> sqlx::PgConnection {
 }
 
 /// 32 PATCHes of 32 credentials at once: fewer statements than PATCHes, and every PATCH
-/// written with its own version and history row, as if alone. Two more PATCHes of one
-/// credential in the same wave: the second waits for a later batch and re-applies.
+/// written with its own fields, version and history row, as if alone. Two more PATCHes
+/// of one credential in the same wave: the second waits for a later batch and re-applies.
 #[sqlx::test(migrations = false)]
 async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
     let app = TestApp::new(Store::from(pool)).await;
     let paths = with_tickets(&app, 32).await;
+    app.add_policy(
+        "acme",
+        "short-tickets",
+        "TicketPolicy",
+        json!({"credentialLifetime": "60000"}),
+    )
+    .await;
     let root = app.root();
     let before = stats(&app);
+    // Every kind of field a batch row carries: comment, validity, state, policy.
+    let change = |i: usize| match i % 4 {
+        0 => json!({"modificationComment": format!("wave {i}")}),
+        1 => {
+            json!({"validity": {"from": "2030-01-01T00:00:00Z", "to": format!("2031-01-{:02}T00:00:00.123456789Z", i % 28 + 1)}})
+        }
+        2 => json!({"stateName": "disabled", "modificationComment": format!("off {i}")}),
+        _ => json!({"policyExtId": "short-tickets"}),
+    };
     let mut requests: Vec<_> = paths
         .iter()
         .enumerate()
-        .map(|(i, path)| {
-            app.patch(
-                path,
-                &root,
-                json!({"modificationComment": format!("wave {i}")}),
-            )
-        })
+        .map(|(i, path)| app.patch(path, &root, change(i)))
         .collect();
     requests.push(app.patch(&paths[0], &root, json!({"identification": "again"})));
     let replies = join_all(requests).await;
@@ -98,7 +109,24 @@ async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
 
     for (i, path) in paths.iter().enumerate() {
         let got = app.get(path, &root).await.expect(200).body;
-        assert_eq!(got["modificationComment"], format!("wave {i}"));
+        match i % 4 {
+            0 => assert_eq!(got["modificationComment"], format!("wave {i}")),
+            1 => {
+                assert_eq!(got["validity"]["from"], "2030-01-01T00:00:00Z");
+                assert_eq!(
+                    got["validity"]["to"],
+                    format!("2031-01-{:02}T00:00:00Z", i % 28 + 1)
+                );
+            }
+            2 => assert_eq!(
+                (
+                    got["stateName"].as_str(),
+                    got["modificationComment"].as_str()
+                ),
+                (Some("disabled"), Some(format!("off {i}").as_str()))
+            ),
+            _ => assert_eq!(got["policyExtId"], "short-tickets"),
+        }
         let writes = if i == 0 { 2 } else { 1 };
         assert_eq!(got["version"], 1 + writes, "{got}");
         assert_eq!(
@@ -208,4 +236,27 @@ async fn a_failed_batch_fails_only_the_patch_at_fault(pool: sqlx::PgPool) {
             2
         );
     }
+}
+
+/// `IDM_DB_WRITE_BATCH=1`: every PATCH in a statement of its own, however many wait.
+#[sqlx::test(migrations = false)]
+async fn a_batch_size_of_one_writes_each_patch_alone(pool: sqlx::PgPool) {
+    let store = PgStore::new(Pool::new(pool), 1);
+    let app = TestApp::new(Store::Postgres(store)).await;
+    let paths = with_tickets(&app, 16).await;
+    let root = app.root();
+    let before = stats(&app);
+    let requests = paths
+        .iter()
+        .map(|path| app.patch(path, &root, json!({"modificationComment": "alone"})));
+    let replies = join_all(requests).await;
+    assert!(replies.iter().all(|r| r.status == 200));
+    let after = stats(&app);
+    assert_eq!(
+        (
+            after.statements - before.statements,
+            after.rows - before.rows
+        ),
+        (16, 16)
+    );
 }
