@@ -48,6 +48,16 @@ async fn with_tickets(app: &TestApp, users: usize) -> Vec<String> {
     paths
 }
 
+async fn ticket_policy(app: &TestApp, ext_id: &str) {
+    app.add_policy(
+        "acme",
+        ext_id,
+        "TicketPolicy",
+        json!({"credentialLifetime": "60000"}),
+    )
+    .await;
+}
+
 /// A connection of its own, beside the app's (small) test pool.
 async fn connection(app: &TestApp) -> sqlx::PgConnection {
     let options = match &app.store {
@@ -64,13 +74,7 @@ async fn connection(app: &TestApp) -> sqlx::PgConnection {
 async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
     let app = TestApp::new(Store::from(pool)).await;
     let paths = with_tickets(&app, 32).await;
-    app.add_policy(
-        "acme",
-        "short-tickets",
-        "TicketPolicy",
-        json!({"credentialLifetime": "60000"}),
-    )
-    .await;
+    ticket_policy(&app, "short-tickets").await;
     let root = app.root();
     let before = stats(&app);
     // Every kind of field a batch row carries: comment, validity, state, policy.
@@ -158,13 +162,7 @@ async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
 async fn a_failed_batch_fails_only_the_patch_at_fault(pool: sqlx::PgPool) {
     let app = TestApp::new(Store::from(pool)).await;
     let paths = with_tickets(&app, 5).await;
-    app.add_policy(
-        "acme",
-        "doomed",
-        "TicketPolicy",
-        json!({"credentialLifetime": "60000"}),
-    )
-    .await;
+    ticket_policy(&app, "doomed").await;
     let root = app.root();
     let base = stats(&app);
 
