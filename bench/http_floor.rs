@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use idm_credentials::domain::credential::CredentialType;
 use idm_credentials::domain::history::{Action, FieldChange, HistoryEntry};
-use idm_credentials::store::{CredentialKey, PoolSettings, Store};
+use idm_credentials::store::{CredentialKey, CredentialWrite, PoolSettings, Store};
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -77,13 +77,15 @@ async fn patch_comment(
                 new: json!(body.modification_comment),
             }],
         };
-        if held
-            .update_credential(&next, current.version, &entry, false)
-            .await
-            .map_err(failed)?
-        {
+        let write = CredentialWrite {
+            new: next,
+            expected_version: current.version,
+            history: entry,
+            write_logins: false,
+        };
+        if held.update_credential(&write).await.map_err(failed)? {
             return Ok(Json(
-                json!({ "extId": next.ext_id, "version": next.version }),
+                json!({ "extId": write.new.ext_id, "version": write.new.version }),
             ));
         }
     }

@@ -6,7 +6,7 @@ use sqlx::{Postgres, Sqlite};
 
 use super::postgres::PgStore;
 use super::sqlite;
-use super::write_batch::RowWrite;
+use super::write_batch::{self, RowWrite};
 use super::{Lease, Store, StoreError, in_lease, on_pool, pause_before_retry, retry_serialization};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::domain::history::HistoryEntry;
@@ -153,22 +153,36 @@ pub struct Page {
     pub after: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
-const BY_TYPE: &str = concat!(
-    select_credential!(),
-    "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
-);
-const BY_EXT_ID: &str = concat!(
-    select_credential!(),
-    "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
-);
+/// The filters of a credential lookup: by type, and by type and extId.
+macro_rules! where_type {
+    () => {
+        "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3"
+    };
+}
+macro_rules! where_ext_id {
+    () => {
+        "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type = $3 AND c.ext_id = $4"
+    };
+}
+const BY_TYPE: &str = concat!(select_credential!(), where_type!());
+const BY_EXT_ID: &str = concat!(select_credential!(), where_ext_id!());
+/// PostgreSQL: the same reads, locking the credential row until the transaction ends
+/// (SQLite has no row locks: its transaction takes the database's write lock instead).
+const BY_TYPE_FOR_UPDATE: &str = concat!(select_credential!(), where_type!(), " FOR UPDATE OF c");
+const BY_EXT_ID_FOR_UPDATE: &str =
+    concat!(select_credential!(), where_ext_id!(), " FOR UPDATE OF c");
 
-/// The credential row for a [`CredentialKey`], on any executor (a pooled or a held connection).
+/// The credential row for a [`CredentialKey`], on any executor (a pooled or a held
+/// connection, a transaction), by [`BY_TYPE`] and [`BY_EXT_ID`] or by the two given.
 macro_rules! fetch_credential {
-    ($executor:expr, $key:expr) => {{
+    ($executor:expr, $key:expr) => {
+        fetch_credential!($executor, $key, BY_TYPE, BY_EXT_ID)
+    };
+    ($executor:expr, $key:expr, $by_type:expr, $by_ext_id:expr) => {{
         let key: CredentialKey<'_> = $key;
-        match key.ext_id {
+        let row: Option<CredentialRow> = match key.ext_id {
             None => {
-                sqlx::query_as(BY_TYPE)
+                sqlx::query_as($by_type)
                     .bind(key.client)
                     .bind(key.user)
                     .bind(key.kind.as_str())
@@ -176,7 +190,7 @@ macro_rules! fetch_credential {
                     .await?
             }
             Some(ext_id) => {
-                sqlx::query_as(BY_EXT_ID)
+                sqlx::query_as($by_ext_id)
                     .bind(key.client)
                     .bind(key.user)
                     .bind(key.kind.as_str())
@@ -184,8 +198,32 @@ macro_rules! fetch_credential {
                     .fetch_optional($executor)
                     .await?
             }
-        }
+        };
+        row
     }};
+}
+
+/// A PATCH write: `new`, if the stored version is still `expected_version`, with its
+/// history row. The login statistics are written only with `write_logins` (an unlock or
+/// reset sets them; otherwise a concurrent login result must not be undone).
+#[derive(Debug)]
+pub struct CredentialWrite {
+    pub new: Credential,
+    pub expected_version: i32,
+    pub history: HistoryEntry,
+    pub write_logins: bool,
+}
+
+/// What a read-then-write decided on the credential it read: to stop with `T` (nothing
+/// to write, or a reason not to), or to write.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per PATCH, moved a few times: cheaper than an allocation"
+)]
+pub enum Step<T> {
+    Stop(T),
+    Write(CredentialWrite),
 }
 
 /// One pooled connection held through a read-then-write use case (a PATCH: read the
@@ -227,27 +265,19 @@ impl Held {
         &mut self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row: Option<CredentialRow> = on_held!(self, conn => fetch_credential!(conn, key));
+        let row = on_held!(self, conn => fetch_credential!(conn, key));
         row.map(Credential::try_from).transpose()
     }
 
-    /// Writes `new` if the stored version is still `expected_version`, with its history
-    /// row, atomically. `false`: someone else changed or deleted it first. The login
-    /// statistics are written only with `write_logins` (an unlock or reset sets them).
-    pub async fn update_credential(
-        &mut self,
-        new: &Credential,
-        expected_version: i32,
-        history: &HistoryEntry,
-        write_logins: bool,
-    ) -> Result<bool, StoreError> {
+    /// Writes `write` atomically. `false`: someone else changed or deleted the credential
+    /// since it was read.
+    pub async fn update_credential(&mut self, write: &CredentialWrite) -> Result<bool, StoreError> {
         match &mut self.0 {
             HeldConnection::Postgres { store, lease } => {
                 // The batch writes on a connection of its own: holding this one while
                 // waiting for it would let a full pool wait on itself.
                 *lease = None;
-                let row = RowWrite::new(new, expected_version, history, write_logins);
-                store.write(row).await
+                store.write(RowWrite::new(write)).await
             }
             HeldConnection::Sqlite(lease) => {
                 let mut tries = 0;
@@ -256,10 +286,7 @@ impl Held {
                     // `?` inside, so that only a write that went through marks the
                     // connection clean.
                     let result = async {
-                        Ok(in_lease!(lease, conn => {
-                            sqlite::update_credential(conn, new, expected_version, history, write_logins)
-                                .await?
-                        }))
+                        Ok(in_lease!(lease, conn => sqlite::update_credential(conn, write).await?))
                     }
                     .await;
                     match result {
@@ -270,6 +297,89 @@ impl Held {
             }
         }
     }
+
+    /// Reads the credential with its row locked, lets `decide` choose, and writes what it
+    /// chose before the lock goes: a read-then-write that no concurrent writer can
+    /// overtake. Answers the step taken; [`Step::Write`] was written.
+    ///
+    /// For a change that lost an optimistic race: retried the optimistic way, it can lose
+    /// again and again to writers that read after it but write before it (a credential
+    /// under steady load starved one PATCH for 16 rounds). This costs a transaction (four
+    /// round trips on PostgreSQL, outside the write batches) and holds off the row's other
+    /// writers meanwhile, so it is the fallback, not the rule. `decide` runs again when the
+    /// database breaks a deadlock by failing the transaction.
+    pub async fn update_locked<T, E>(
+        &mut self,
+        key: CredentialKey<'_>,
+        mut decide: impl FnMut(Option<Credential>) -> Result<Step<T>, E>,
+    ) -> Result<Step<T>, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.try_update_locked(key, &mut decide).await {
+                Ok(decided) => return decided,
+                Err(error) => pause_before_retry(error, tries).await?,
+            }
+        }
+    }
+
+    /// One try of [`Held::update_locked`]: `Err` for the database's errors, `Ok(Err)` for
+    /// `decide`'s (the transaction is rolled back).
+    async fn try_update_locked<T, E>(
+        &mut self,
+        key: CredentialKey<'_>,
+        decide: &mut impl FnMut(Option<Credential>) -> Result<Step<T>, E>,
+    ) -> Result<Result<Step<T>, E>, StoreError> {
+        match &mut self.0 {
+            HeldConnection::Postgres { store, lease } => {
+                let lease = match lease {
+                    Some(lease) => lease,
+                    None => lease.insert(store.acquire().await?),
+                };
+                Ok(in_lease!(lease, conn => {
+                    let mut tx = conn.begin().await?;
+                    let row = fetch_credential!(&mut *tx, key, BY_TYPE_FOR_UPDATE, BY_EXT_ID_FOR_UPDATE);
+                    let decided = decide(row.map(Credential::try_from).transpose()?);
+                    if let Ok(Step::Write(write)) = &decided {
+                        if !write_batch::write_one(&mut tx, &RowWrite::new(write)).await? {
+                            return Err(locked_write_missed(write));
+                        }
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
+                    }
+                    decided
+                }))
+            }
+            HeldConnection::Sqlite(lease) => Ok(in_lease!(lease, conn => {
+                let _writer = sqlite::PATCH_WRITER.lock().await;
+                // The write lock first, so that nobody writes between the read and the write.
+                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                let row = fetch_credential!(&mut *tx, key);
+                let decided = decide(row.map(Credential::try_from).transpose()?);
+                if let Ok(Step::Write(write)) = &decided {
+                    if !sqlite::write_credential(&mut tx, write).await? {
+                        return Err(locked_write_missed(write));
+                    }
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                decided
+            })),
+        }
+    }
+}
+
+/// A write under the row lock found the row changed: the lock did not hold.
+fn locked_write_missed(write: &CredentialWrite) -> StoreError {
+    StoreError::Other(format!(
+        "credential {} changed under its row lock",
+        write.new.id
+    ))
 }
 
 impl Store {
@@ -277,7 +387,7 @@ impl Store {
         &self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row: Option<CredentialRow> = on_pool!(self, conn => fetch_credential!(conn, key));
+        let row = on_pool!(self, conn => fetch_credential!(conn, key));
         row.map(Credential::try_from).transpose()
     }
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Sqlite, SqlitePool};
 
-pub use credentials::{CredentialKey, Held, Page};
+pub use credentials::{CredentialKey, CredentialWrite, Held, Page, Step};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;

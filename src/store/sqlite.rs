@@ -8,10 +8,9 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::credentials::CredentialWrite;
 use super::credentials::{INSERT_HISTORY, bind_history, bind_update, update_credential};
 use super::{PoolSettings, StoreError};
-use crate::domain::Credential;
-use crate::domain::history::HistoryEntry;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -21,7 +20,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// handler still covers other processes and other writes). One process serves one
 /// database, so one lock suffices; test processes with many databases only lose a
 /// little parallelism.
-static PATCH_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(super) static PATCH_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
@@ -61,28 +60,43 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await.map_err(StoreError::from)
 }
 
+/// A PATCH write in a transaction of its own. `false`: the credential changed meanwhile.
 pub async fn update_credential(
     conn: &mut sqlx::SqliteConnection,
-    new: &Credential,
-    expected_version: i32,
-    history: &HistoryEntry,
-    write_logins: bool,
+    write: &CredentialWrite,
 ) -> Result<bool, StoreError> {
-    const SQL: &str = update_credential!();
     let _writer = PATCH_WRITER.lock().await;
     // The UPDATE is the first statement, so the transaction takes the write lock at once
     // and cannot fail later on a lock upgrade.
     let mut tx = sqlx::Connection::begin(conn).await?;
-    let updated = bind_update!(sqlx::query(SQL), new, expected_version, write_logins)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    if !write_credential(&mut tx, write).await? {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The statements of a PATCH write, in the caller's transaction: the versioned UPDATE,
+/// then (if it went through) the history row.
+pub(super) async fn write_credential(
+    conn: &mut sqlx::SqliteConnection,
+    write: &CredentialWrite,
+) -> Result<bool, StoreError> {
+    const SQL: &str = update_credential!();
+    let updated = bind_update!(
+        sqlx::query(SQL),
+        &write.new,
+        write.expected_version,
+        write.write_logins
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if updated == 0 {
         return Ok(false);
     }
-    bind_history!(sqlx::query(INSERT_HISTORY), history)
-        .execute(&mut *tx)
+    bind_history!(sqlx::query(INSERT_HISTORY), &write.history)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(true)
 }

@@ -38,10 +38,9 @@ use serde::Serialize;
 use sqlx::Postgres;
 use tokio::sync::oneshot;
 
+use super::credentials::CredentialWrite;
 use super::credentials::update_credential;
 use super::{Pool, StoreError, pause_before_retry};
-use crate::domain::Credential;
-use crate::domain::history::HistoryEntry;
 
 /// Batches written at once. Two, so that one batch collects while the other waits for
 /// its commit; more only splits the same writes into smaller batches.
@@ -132,18 +131,18 @@ pub struct RowWrite {
 }
 
 impl RowWrite {
-    /// `new` expected at `expected_version`, with its history row; the login statistics
-    /// only with `write_logins`.
-    pub fn new(
-        new: &Credential,
-        expected_version: i32,
-        history: &HistoryEntry,
-        write_logins: bool,
-    ) -> Self {
+    /// The columns of `write`: the login statistics `None` (kept) unless it writes them.
+    pub fn new(write: &CredentialWrite) -> Self {
+        let CredentialWrite {
+            new,
+            expected_version,
+            history,
+            write_logins,
+        } = write;
         let logins = write_logins.then_some(&new.logins);
         Self {
             id: new.id.clone(),
-            expected_version: i64::from(expected_version),
+            expected_version: i64::from(*expected_version),
             ext_id: new.ext_id.clone(),
             policy_id: new.policy.as_ref().map(|p| p.id.clone()),
             state: new.state.as_str(),
@@ -390,13 +389,7 @@ impl WriteBatcher {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.rows.fetch_add(rows.len() as u64, Ordering::Relaxed);
         let outcome = match rows {
-            [row] => {
-                let written = bind_one(sqlx::query(WRITE_ONE), row)
-                    .execute(lease.connection())
-                    .await?
-                    .rows_affected();
-                vec![written == 1]
-            }
+            [row] => vec![write_one(lease.connection(), row).await?],
             _ => {
                 let numbered: Vec<Numbered<'_>> = rows
                     .iter()
@@ -429,6 +422,19 @@ impl WriteBatcher {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// One write alone by [`WRITE_ONE`], on `conn` (outside the batches: the write of a
+/// transaction that holds the row lock). `false`: the stored version was not the expected one.
+pub(super) async fn write_one(
+    conn: &mut sqlx::PgConnection,
+    row: &RowWrite,
+) -> Result<bool, StoreError> {
+    let written = bind_one(sqlx::query(WRITE_ONE), row)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(written == 1)
 }
 
 /// Binds the parameters of [`WRITE_ONE`].

@@ -12,7 +12,7 @@ use crate::domain::view_fields;
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
-use crate::store::{CredentialKey, StoreError};
+use crate::store::{CredentialKey, CredentialWrite, Step, StoreError};
 
 /// The type-specific part of a change; see [`Modification::apply`].
 pub type ApplyFn<'a> = Box<dyn FnMut(&mut Credential) -> Result<(), ApiError> + Send + 'a>;
@@ -51,8 +51,7 @@ impl<'a> Modification<'a> {
     }
 }
 
-/// How often a change without a client-supplied version is re-applied on top of a
-/// concurrent one before giving up.
+/// How often a delete is tried again on top of a concurrent change before giving up.
 const MAX_ATTEMPTS: usize = 16;
 
 fn history_entry(
@@ -149,7 +148,8 @@ fn check_if_match_current(if_match: Option<IfMatch>, current: i32) -> Result<(),
 
 /// Applies a change to a credential with optimistic locking: the versioned write is the
 /// check. Without a client-supplied version, a lost race re-reads and re-applies the
-/// change (so no concurrent change is overwritten); with one, it is 409 (body) or 412
+/// change (so no concurrent change is overwritten), that second time under the row lock
+/// so that it cannot lose again; with a version, a lost race is 409 (body) or 412
 /// (`If-Match`). A change that changes nothing writes nothing.
 pub async fn modify(
     ctx: Ctx<'_>,
@@ -163,71 +163,100 @@ pub async fn modify(
     };
     // One connection for every read and write of this change (see `store::Held`).
     let mut held = ctx.store.hold().await?;
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(current) = held.find_credential(target.key()).await? else {
-            drop(held);
-            return Err(missing(ctx, target).await);
-        };
-        let before_view = admin_view(&current);
-        let before = before_view.fields();
-        m.echo.check_with(|name| {
-            view_fields::find(&before, name).map_or(serde_json::Value::Null, |v| v.to_json())
-        })?;
-        if current.state == CredentialState::Archived {
-            return Err(ApiError::unprocessable(
-                codes::MODIFY_READONLY,
-                "The credential is archived and can no longer be modified",
-            ));
+    let current = held.find_credential(target.key()).await?;
+    let step = match plan(ctx, &mut m, actor, current)? {
+        Step::Write(write) if held.update_credential(&write).await? => Step::Write(write),
+        Step::Write(_lost) => {
+            held.update_locked(target.key(), |current| plan(ctx, &mut m, actor, current))
+                .await?
         }
-        if let Some(version) = m.common.version.filter(|v| *v != current.version) {
-            return Err(ApiError::VersionConflict(format!(
-                "Version {version} is outdated: the credential is at version {}",
-                current.version
-            )));
-        }
-        check_if_match_current(m.if_match, current.version)?;
-
-        let mut next = current.clone();
-        if let Some(change) = m
-            .common
-            .state
-            .and_then(|to| state::transition(current.state, to, actor))
-        {
-            next.state = change.state;
-            next.state_change_reason = Some(change.reason);
-            next.state_change_detail = None;
-            if change.reset_failed_count {
-                next.logins.failure_count = 0;
-            }
-        }
-        match &m.common.comment {
-            Change::Keep => {}
-            Change::Clear => next.modification_comment = None,
-            Change::Set(text) => next.modification_comment = Some(text.clone()),
-        }
-        (m.apply)(&mut next)?;
-
-        let changes = history::diff(&before, &admin_view(&next).fields());
-        if changes.is_empty() {
-            return Ok(m.outcome(current));
-        }
-        next.version = current.version + 1;
-        next.last_modified = time::now();
-        // Login statistics move without a version bump; write them only when this change
-        // sets them, so a concurrent login result is never undone.
-        let logins_changed = next.logins != current.logins;
-        let entry = history_entry(ctx, &next, m.action, changes);
-        if held
-            .update_credential(&next, current.version, &entry, logins_changed)
-            .await?
-        {
-            return Ok(m.outcome(next));
-        }
-        // Lost the race: the next round re-reads and answers 404, 409/412, or re-applies.
+        stop => stop,
+    };
+    drop(held);
+    match step {
+        Step::Write(write) => Ok(m.outcome(write.new)),
+        Step::Stop(Unwritten::Unchanged(current)) => Ok(m.outcome(current)),
+        Step::Stop(Unwritten::Missing) => Err(missing(ctx, target).await),
     }
-    Err(ApiError::VersionConflict(
-        "The credential is being modified concurrently; retry the request".into(),
-    ))
+}
+
+/// Why [`plan`] writes nothing.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per PATCH, moved a few times: cheaper than an allocation"
+)]
+enum Unwritten {
+    /// No credential of that key.
+    Missing,
+    /// The change changes nothing.
+    Unchanged(Credential),
+}
+
+/// The write that applies `m` to `current` as it was read (or the error that refuses it).
+fn plan(
+    ctx: Ctx<'_>,
+    m: &mut Modification<'_>,
+    actor: Actor,
+    current: Option<Credential>,
+) -> Result<Step<Unwritten>, ApiError> {
+    let Some(current) = current else {
+        return Ok(Step::Stop(Unwritten::Missing));
+    };
+    let before_view = admin_view(&current);
+    let before = before_view.fields();
+    m.echo.check_with(|name| {
+        view_fields::find(&before, name).map_or(serde_json::Value::Null, |v| v.to_json())
+    })?;
+    if current.state == CredentialState::Archived {
+        return Err(ApiError::unprocessable(
+            codes::MODIFY_READONLY,
+            "The credential is archived and can no longer be modified",
+        ));
+    }
+    if let Some(version) = m.common.version.filter(|v| *v != current.version) {
+        return Err(ApiError::VersionConflict(format!(
+            "Version {version} is outdated: the credential is at version {}",
+            current.version
+        )));
+    }
+    check_if_match_current(m.if_match, current.version)?;
+
+    let mut next = current.clone();
+    if let Some(change) = m
+        .common
+        .state
+        .and_then(|to| state::transition(current.state, to, actor))
+    {
+        next.state = change.state;
+        next.state_change_reason = Some(change.reason);
+        next.state_change_detail = None;
+        if change.reset_failed_count {
+            next.logins.failure_count = 0;
+        }
+    }
+    match &m.common.comment {
+        Change::Keep => {}
+        Change::Clear => next.modification_comment = None,
+        Change::Set(text) => next.modification_comment = Some(text.clone()),
+    }
+    (m.apply)(&mut next)?;
+
+    let changes = history::diff(&before, &admin_view(&next).fields());
+    if changes.is_empty() {
+        return Ok(Step::Stop(Unwritten::Unchanged(current)));
+    }
+    next.version = current.version + 1;
+    next.last_modified = time::now();
+    // Login statistics move without a version bump; write them only when this change
+    // sets them, so a concurrent login result is never undone.
+    let write_logins = next.logins != current.logins;
+    let history = history_entry(ctx, &next, m.action, changes);
+    Ok(Step::Write(CredentialWrite {
+        new: next,
+        expected_version: current.version,
+        history,
+        write_logins,
+    }))
 }
 
 /// Deletes a credential if `rule` allows it (checking `If-Match` when given), with a
