@@ -49,11 +49,22 @@ where
 }
 
 impl Store {
-    /// Starts a transaction for a fixture import or export.
+    /// Starts a transaction for a fixture export.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Store::Postgres(pool) => Tx::Postgres(pool.sqlx().begin().await?),
             Store::Sqlite(pool) => Tx::Sqlite(pool.sqlx().begin().await?),
+        })
+    }
+
+    /// Starts a transaction for a fixture import, which reads before it writes. SQLite:
+    /// with the write lock taken at the start (`BEGIN IMMEDIATE`), so the wait for another
+    /// writer happens there, in the busy handler; a transaction that has read already
+    /// gets "database is locked" at once instead of waiting.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Postgres(pool) => Tx::Postgres(pool.sqlx().begin().await?),
+            Store::Sqlite(pool) => Tx::Sqlite(pool.sqlx().begin_with("BEGIN IMMEDIATE").await?),
         })
     }
 }

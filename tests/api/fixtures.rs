@@ -409,3 +409,30 @@ async fn round_trip_across_stores(pool: sqlx::PgPool) {
     remove(back, back_file).await;
     remove(sqlite.store.clone(), first_file).await;
 }
+
+/// On SQLite an import waits for another writer instead of failing: its transaction takes
+/// the write lock before its first read. (A transaction that has read and then writes
+/// gets "database is locked" at once while another connection writes: SQLite's busy
+/// handler only waits for a transaction that holds no snapshot yet. An import right
+/// after refused ones, whose rollbacks were still running, failed that way in CI.)
+#[tokio::test]
+async fn sqlite_import_waits_for_another_writer() {
+    use sqlx::Connection;
+    let (store, path) = sqlite_file().await;
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let writer = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+    });
+    let imported = fixtures::import(&store, &SecretKey([7; 32]), &example(), ACTOR).await;
+    writer.await.unwrap();
+    assert!(imported.unwrap().created > 0);
+    remove(store, path).await;
+}
