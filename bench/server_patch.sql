@@ -31,6 +31,6 @@ WITH updated AS (UPDATE credentials SET ext_id = :ext_id, policy_id = :policy_id
  reset_count = :reset_count::bigint, attributes = :attributes
  WHERE id = :id AND version = :version::bigint RETURNING id)
  INSERT INTO credential_history (id, credential_id, user_id, version, at, actor, action, changes)
- SELECT gen_random_uuid()::text, id, :user_id, :version::bigint + 1, now(), 'bench', 'patch',
+ SELECT gen_random_uuid()::text, :id, :user_id, :version::bigint + 1, now(), 'bench', 'patch',
  '[{"field":"modificationComment","old":"pgbench-previous","new":"pgbench-' || :r::text || '"}]'
  FROM updated;

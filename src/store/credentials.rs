@@ -55,32 +55,50 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO credential_history \
      (id, credential_id, user_id, version, at, actor, action, changes) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-/// Binds the parameters of [`update_credential!`] for `new`, expected at `expected_version`.
+/// Binds the parameters of [`update_credential!`] from a `write_batch::RowWrite` (on
+/// either backend: SQLite's write and PostgreSQL's `WRITE_ONE` bind the same list).
 macro_rules! bind_update {
-    ($query:expr, $new:expr, $expected_version:expr, $write_logins:expr) => {{
-        let new: &$crate::domain::Credential = $new;
-        let logins = ($write_logins).then_some(&new.logins);
+    ($query:expr, $row:expr) => {{
+        let r: &$crate::store::write_batch::RowWrite = $row;
         $query
-            .bind(&new.id)
-            .bind(i64::from($expected_version))
-            .bind(&new.ext_id)
-            .bind(new.policy.as_ref().map(|p| p.id.as_str()))
-            .bind(new.state.as_str())
-            .bind(new.state_change_reason.map(|r| r.as_str()))
-            .bind(new.state_change_detail.as_deref())
-            .bind(new.modification_comment.as_deref())
-            .bind(new.last_modified)
-            .bind(new.validity.from)
-            .bind(new.validity.to)
-            .bind(logins.map(|l| l.success_count))
-            .bind(logins.map(|l| l.failure_count))
-            .bind(logins.and_then(|l| l.last_success))
-            .bind(logins.and_then(|l| l.last_failure))
-            .bind(i64::from(new.reset_count))
-            .bind(new.attributes.to_json())
+            .bind(&r.id)
+            .bind(r.expected_version)
+            .bind(&r.ext_id)
+            .bind(r.policy_id.as_deref())
+            .bind(r.state)
+            .bind(r.state_change_reason)
+            .bind(r.state_change_detail.as_deref())
+            .bind(r.modification_comment.as_deref())
+            .bind(r.last_modified)
+            .bind(r.validity_from)
+            .bind(r.validity_to)
+            .bind(r.success_count)
+            .bind(r.failure_count)
+            .bind(r.last_success)
+            .bind(r.last_failure)
+            .bind(r.reset_count)
+            .bind(&r.attributes)
     }};
 }
 pub(crate) use bind_update;
+
+/// Binds a history row's parameters from a `write_batch::RowWrite`, after whatever the
+/// query bound before: [`INSERT_HISTORY`]'s on SQLite, `WRITE_ONE`'s last eight on PostgreSQL.
+macro_rules! bind_history_row {
+    ($query:expr, $row:expr) => {{
+        let r: &$crate::store::write_batch::RowWrite = $row;
+        $query
+            .bind(&r.history_id)
+            .bind(&r.id)
+            .bind(&r.user_id)
+            .bind(r.history_version)
+            .bind(r.at)
+            .bind(&r.actor)
+            .bind(r.action)
+            .bind(&r.changes)
+    }};
+}
+pub(crate) use bind_history_row;
 
 pub(crate) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, \
      type, policy_id, state, state_change_reason, state_change_detail, modification_comment, version, \

@@ -9,7 +9,8 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::credentials::CredentialWrite;
-use super::credentials::{INSERT_HISTORY, bind_history, bind_update, update_credential};
+use super::credentials::{INSERT_HISTORY, bind_history_row, bind_update, update_credential};
+use super::write_batch::RowWrite;
 use super::{PoolSettings, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -83,19 +84,15 @@ pub(super) async fn write_credential(
     write: &CredentialWrite,
 ) -> Result<bool, StoreError> {
     const SQL: &str = update_credential!();
-    let updated = bind_update!(
-        sqlx::query(SQL),
-        &write.new,
-        write.expected_version,
-        write.write_logins
-    )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let row = RowWrite::new(write);
+    let updated = bind_update!(sqlx::query(SQL), &row)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if updated == 0 {
         return Ok(false);
     }
-    bind_history!(sqlx::query(INSERT_HISTORY), &write.history)
+    bind_history_row!(sqlx::query(INSERT_HISTORY), &row)
         .execute(&mut *conn)
         .await?;
     Ok(true)

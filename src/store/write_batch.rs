@@ -38,8 +38,8 @@ use serde::Serialize;
 use sqlx::Postgres;
 use tokio::sync::oneshot;
 
-use super::credentials::CredentialWrite;
 use super::credentials::update_credential;
+use super::credentials::{CredentialWrite, bind_history_row, bind_update};
 use super::{Pool, StoreError, pause_before_retry};
 
 /// Batches written at once. Two, so that one batch collects while the other waits for
@@ -50,14 +50,14 @@ const RUNNERS: usize = 2;
 pub const DEFAULT_MAX_BATCH: usize = 64;
 
 /// A write alone: the versioned UPDATE of `update_credential!` and its history row in
-/// one statement (a data-modifying CTE), keyed by the credential id. Parameters in the
-/// order of [`RowWrite`]'s fields.
+/// one statement (a data-modifying CTE), keyed by the credential id. Parameters: those
+/// of `bind_update!`, then those of `bind_history_row!` ([`bind_one`]).
 const WRITE_ONE: &str = concat!(
     "WITH updated AS (",
     update_credential!(),
     " RETURNING id) \
      INSERT INTO credential_history (id, credential_id, user_id, version, at, actor, action, changes) \
-     SELECT $18, id, $19, $20, $21, $22, $23, $24 FROM updated"
+     SELECT $18, $19, $20, $21, $22, $23, $24, $25 FROM updated"
 );
 
 /// Several writes in one statement. `$1` is a JSON array of [`RowWrite`]s, each numbered
@@ -98,36 +98,36 @@ pub(crate) const WRITE_BATCH: &str = "WITH input AS (\
 /// fields are the columns of [`WRITE_BATCH`]'s `input` and the parameters of [`WRITE_ONE`].
 #[derive(Serialize)]
 pub struct RowWrite {
-    id: String,
-    expected_version: i64,
-    ext_id: String,
-    policy_id: Option<String>,
-    state: &'static str,
-    state_change_reason: Option<&'static str>,
-    state_change_detail: Option<String>,
-    modification_comment: Option<String>,
+    pub(super) id: String,
+    pub(super) expected_version: i64,
+    pub(super) ext_id: String,
+    pub(super) policy_id: Option<String>,
+    pub(super) state: &'static str,
+    pub(super) state_change_reason: Option<&'static str>,
+    pub(super) state_change_detail: Option<String>,
+    pub(super) modification_comment: Option<String>,
     #[serde(serialize_with = "micros")]
-    last_modified: DateTime<Utc>,
+    pub(super) last_modified: DateTime<Utc>,
     #[serde(serialize_with = "micros_or_null")]
-    validity_from: Option<DateTime<Utc>>,
+    pub(super) validity_from: Option<DateTime<Utc>>,
     #[serde(serialize_with = "micros_or_null")]
-    validity_to: Option<DateTime<Utc>>,
-    success_count: Option<i64>,
-    failure_count: Option<i64>,
+    pub(super) validity_to: Option<DateTime<Utc>>,
+    pub(super) success_count: Option<i64>,
+    pub(super) failure_count: Option<i64>,
     #[serde(serialize_with = "micros_or_null")]
-    last_success: Option<DateTime<Utc>>,
+    pub(super) last_success: Option<DateTime<Utc>>,
     #[serde(serialize_with = "micros_or_null")]
-    last_failure: Option<DateTime<Utc>>,
-    reset_count: i64,
-    attributes: String,
-    history_id: String,
-    user_id: String,
-    history_version: i64,
+    pub(super) last_failure: Option<DateTime<Utc>>,
+    pub(super) reset_count: i64,
+    pub(super) attributes: String,
+    pub(super) history_id: String,
+    pub(super) user_id: String,
+    pub(super) history_version: i64,
     #[serde(serialize_with = "micros")]
-    at: DateTime<Utc>,
-    actor: String,
-    action: &'static str,
-    changes: String,
+    pub(super) at: DateTime<Utc>,
+    pub(super) actor: String,
+    pub(super) action: &'static str,
+    pub(super) changes: String,
 }
 
 impl RowWrite {
@@ -437,36 +437,12 @@ pub(super) async fn write_one(
     Ok(written == 1)
 }
 
-/// Binds the parameters of [`WRITE_ONE`].
+/// Binds the parameters of [`WRITE_ONE`]: the update's, then the history row's.
 fn bind_one<'q>(
     query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
     r: &'q RowWrite,
 ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
-    query
-        .bind(&r.id)
-        .bind(r.expected_version)
-        .bind(&r.ext_id)
-        .bind(r.policy_id.as_deref())
-        .bind(r.state)
-        .bind(r.state_change_reason)
-        .bind(r.state_change_detail.as_deref())
-        .bind(r.modification_comment.as_deref())
-        .bind(r.last_modified)
-        .bind(r.validity_from)
-        .bind(r.validity_to)
-        .bind(r.success_count)
-        .bind(r.failure_count)
-        .bind(r.last_success)
-        .bind(r.last_failure)
-        .bind(r.reset_count)
-        .bind(&r.attributes)
-        .bind(&r.history_id)
-        .bind(&r.user_id)
-        .bind(r.history_version)
-        .bind(r.at)
-        .bind(&r.actor)
-        .bind(r.action)
-        .bind(&r.changes)
+    bind_history_row!(bind_update!(query, r), r)
 }
 
 /// A runner task's place among the [`RUNNERS`]: a runner that ends other than by finding
