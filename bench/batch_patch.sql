@@ -2,8 +2,9 @@
 -- transaction, with the server's two round trips: one read of the eight credentials (the
 -- columns of Store::find_credential) and one statement that writes all eight, each
 -- version-checked, with their history rows (as postgres::update_credential does for one).
--- The server does not batch; bench/run reports this as the ceiling a server that gathered
--- concurrent PATCHes into shared statements could reach. The eight users are distinct (one
+-- The server gathers concurrent reads and writes into shared statements (store::read_batch,
+-- store::write_batch) as large as the load makes them; this row shows what a batch of eight
+-- costs the database. The eight users are distinct (one
 -- from each eighth of the users), and the write locks its rows in id order, so concurrent
 -- batches wait for each other instead of deadlocking: every transaction writes 8 rows.
 \set c random(0, :clients - 1)

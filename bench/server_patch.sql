@@ -1,6 +1,7 @@
 -- pgbench: the statements the server sends for one PATCH alone, on PostgreSQL (2 round
--- trips; under load the server gathers concurrent writes into shared statements instead).
--- 1. Store::find_credential (src/store/credentials.rs, select_credential! + BY_TYPE).
+-- trips; under load the server gathers concurrent reads and writes into shared statements
+-- instead: store::read_batch, store::write_batch).
+-- 1. A read batch of one (src/store/credentials.rs fetch_one: select_credential! + BY_TYPE).
 -- 2. write_batch::WRITE_ONE (src/store/write_batch.rs): the versioned UPDATE and the
 --    history INSERT in one statement. The server binds the values it read in 1 and the
 --    new comment; here they come from \gset. NULL binds stay NULL literals (pgbench turns

@@ -124,7 +124,7 @@ pub struct Settings {
         global = true
     )]
     pub db_max_connections: u32,
-    /// PostgreSQL: concurrent PATCH writes per statement at most; 1 writes each alone.
+    /// PostgreSQL: concurrent PATCH writes, and credential reads, per statement at most; 1 runs each alone.
     #[arg(long, env = "IDM_DB_WRITE_BATCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
     pub db_write_batch: u16,
     /// How long a request waits for a database connection before 503.

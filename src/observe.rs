@@ -26,6 +26,8 @@ pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const OPTIMISTIC_LOCK_CONFLICTS: &str = "idm_optimistic_lock_conflicts_total";
 pub const DB_CONNECTIONS_IN_USE: &str = "idm_db_pool_connections_in_use";
 pub const DB_CONNECTIONS_IDLE: &str = "idm_db_pool_connections_idle";
+pub const DB_READ_BATCHES: &str = "idm_db_read_batches_total";
+pub const DB_READ_BATCH_ROWS: &str = "idm_db_read_batch_rows_total";
 pub const DB_WRITE_BATCHES: &str = "idm_db_write_batches_total";
 pub const DB_WRITE_BATCH_ROWS: &str = "idm_db_write_batch_rows_total";
 pub const DB_WRITE_BATCH_SPLITS: &str = "idm_db_write_batch_splits_total";
@@ -100,11 +102,12 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`: pool gauges and write batch counters are read now, so they are fresh
+/// `GET /metrics`: pool gauges and read and write batch counters are read now, so they are fresh
 /// at every scrape.
 pub async fn scrape(State(state): State<AppState>) -> Response {
     let (size, idle) = state.store.pool_stats();
     let batches = state.store.write_batch_stats();
+    let reads = state.store.read_batch_stats();
     state.metrics.record(|| {
         gauge!(DB_CONNECTIONS_IN_USE).set(f64::from(size.saturating_sub(idle)));
         gauge!(DB_CONNECTIONS_IDLE).set(f64::from(idle));
@@ -112,6 +115,10 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
             counter!(DB_WRITE_BATCHES).absolute(batches.statements);
             counter!(DB_WRITE_BATCH_ROWS).absolute(batches.rows);
             counter!(DB_WRITE_BATCH_SPLITS).absolute(batches.splits);
+        }
+        if let Some(reads) = reads {
+            counter!(DB_READ_BATCHES).absolute(reads.statements);
+            counter!(DB_READ_BATCH_ROWS).absolute(reads.reads);
         }
     });
     (

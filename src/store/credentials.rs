@@ -19,17 +19,27 @@ use crate::domain::history::HistoryEntry;
 /// every client on each request.
 macro_rules! select_credential {
     () => {
-        "SELECT c.id, c.client_id, c.user_id, u.ext_id AS user_ext_id, c.ext_id, c.type AS kind, \
+        concat!(
+            "SELECT ",
+            $crate::store::credentials::credential_columns!(),
+            "FROM clients cl \
+             JOIN users u ON u.client_id = cl.id \
+             JOIN credentials c ON c.user_id = u.id AND c.client_id = cl.id \
+             LEFT JOIN policies p ON p.id = c.policy_id "
+        )
+    };
+}
+/// The columns of a [`CredentialRow`], from `c` (credentials), `u` (users), `p` (policies).
+macro_rules! credential_columns {
+    () => {
+        "c.id, c.client_id, c.user_id, u.ext_id AS user_ext_id, c.ext_id, c.type AS kind, \
          c.policy_id, p.ext_id AS policy_ext_id, c.state, c.state_change_reason, \
          c.state_change_detail, c.modification_comment, c.version, c.created, c.last_modified, \
          c.validity_from, c.validity_to, c.success_count, c.failure_count, c.last_success, \
-         c.last_failure, c.reset_count, c.attributes \
-         FROM clients cl \
-         JOIN users u ON u.client_id = cl.id \
-         JOIN credentials c ON c.user_id = u.id AND c.client_id = cl.id \
-         LEFT JOIN policies p ON p.id = c.policy_id "
+         c.last_failure, c.reset_count, c.attributes "
     };
 }
+pub(crate) use credential_columns;
 pub(crate) use select_credential;
 
 /// The versioned write of a PATCH: the `WHERE version` makes the write its own check.
@@ -221,6 +231,14 @@ macro_rules! fetch_credential {
     }};
 }
 
+/// One credential read alone on PostgreSQL (a read batch of one: the plain statement).
+pub(super) async fn fetch_one(
+    conn: &mut sqlx::PgConnection,
+    key: CredentialKey<'_>,
+) -> Result<Option<CredentialRow>, StoreError> {
+    Ok(fetch_credential!(conn, key))
+}
+
 /// A PATCH write: `new`, if the stored version is still `expected_version`, with its
 /// history row. The login statistics are written only with `write_logins` (an unlock or
 /// reset sets them; otherwise a concurrent login result must not be undone).
@@ -244,15 +262,16 @@ pub enum Step<T> {
     Write(CredentialWrite),
 }
 
-/// One pooled connection held through a read-then-write use case (a PATCH: read the
-/// credential, decide, write it): one checkout per PATCH instead of one per statement.
-/// Hold it only across statements and pure code; drop it before anything else that needs
-/// the pool, or a full pool waits on itself.
+/// A read-then-write use case's hold on the store (a PATCH: read the credential, decide,
+/// write it). On SQLite one pooled connection for all of it: one checkout per PATCH
+/// instead of one per statement. Hold it only across statements and pure code; drop it
+/// before anything else that needs the pool, or a full pool waits on itself.
 pub struct Held(HeldConnection);
 
 enum HeldConnection {
-    /// PostgreSQL writes go through the store's write batches, on connections of their
-    /// own: the lease is given back before a write and taken again for the next read.
+    /// PostgreSQL reads and writes go through the store's batches, on connections of
+    /// their own; a connection is taken only for a locked read-then-write
+    /// ([`Held::update_locked`]) and given back before a batched write.
     Postgres {
         store: PgStore,
         lease: Option<Lease<Postgres>>,
@@ -260,30 +279,15 @@ enum HeldConnection {
     Sqlite(Lease<Sqlite>),
 }
 
-/// Runs `$body` on the held connection (on PostgreSQL, taken again if a write gave it
-/// back). Like [`on_pool!`], a body that ends without an error marks the connection
-/// clean; one that leaves through `?` does not.
-macro_rules! on_held {
-    ($held:expr, $conn:ident => $body:expr) => {
-        match &mut $held.0 {
-            HeldConnection::Postgres { store, lease } => {
-                let lease = match lease {
-                    Some(lease) => lease,
-                    None => lease.insert(store.acquire().await?),
-                };
-                $crate::store::in_lease!(lease, $conn => $body)
-            }
-            HeldConnection::Sqlite(lease) => $crate::store::in_lease!(lease, $conn => $body),
-        }
-    };
-}
-
 impl Held {
     pub async fn find_credential(
         &mut self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row = on_held!(self, conn => fetch_credential!(conn, key));
+        let row = match &mut self.0 {
+            HeldConnection::Postgres { store, .. } => store.read(key).await?,
+            HeldConnection::Sqlite(lease) => in_lease!(lease, conn => fetch_credential!(conn, key)),
+        };
         row.map(Credential::try_from).transpose()
     }
 
@@ -405,7 +409,13 @@ impl Store {
         &self,
         key: CredentialKey<'_>,
     ) -> Result<Option<Credential>, StoreError> {
-        let row = on_pool!(self, conn => fetch_credential!(conn, key));
+        let row = match self {
+            Store::Postgres(store) => store.read(key).await?,
+            Store::Sqlite(pool) => {
+                let mut lease = pool.acquire().await?;
+                in_lease!(lease, conn => fetch_credential!(conn, key))
+            }
+        };
         row.map(Credential::try_from).transpose()
     }
 
@@ -413,7 +423,7 @@ impl Store {
     pub async fn hold(&self) -> Result<Held, StoreError> {
         Ok(Held(match self {
             Store::Postgres(store) => HeldConnection::Postgres {
-                lease: Some(store.acquire().await?),
+                lease: None,
                 store: store.clone(),
             },
             Store::Sqlite(pool) => HeldConnection::Sqlite(pool.acquire().await?),

@@ -1,7 +1,7 @@
 use crate::error::{ApiError, codes};
 
 /// What went wrong in the database, classified for the service layer.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or is shutting down: retry later (503).
     #[error("database unavailable: {0}")]

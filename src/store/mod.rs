@@ -6,6 +6,7 @@
 //! (connection setup, migrations, the batched PATCH write on PostgreSQL) the
 //! code lives in `postgres.rs` and `sqlite.rs`.
 
+mod batch;
 mod credentials;
 mod directory;
 mod error;
@@ -13,6 +14,7 @@ mod fixtures;
 mod logins;
 pub mod pool;
 pub mod postgres;
+mod read_batch;
 mod rows;
 mod settings;
 pub mod sqlite;
@@ -27,6 +29,7 @@ pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
 pub use pool::{Lease, Pool};
+pub use read_batch::ReadBatchStats;
 pub use write_batch::WriteBatchStats;
 
 /// The JSON text of a history row's changes (used by the bind macros of both adapters).
@@ -61,7 +64,7 @@ impl From<SqlitePool> for Store {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
-    /// PostgreSQL: PATCH writes per statement at most (1: each alone).
+    /// PostgreSQL: PATCH writes, and credential reads, per statement at most (1: each alone).
     pub max_write_batch: usize,
 }
 
@@ -163,6 +166,15 @@ impl Store {
     pub fn write_batch_stats(&self) -> Option<WriteBatchStats> {
         match self {
             Self::Postgres(store) => Some(store.write_batch_stats()),
+            Self::Sqlite(_) => None,
+        }
+    }
+
+    /// What the credential read batches did so far; `None` on SQLite, whose reads are
+    /// in process.
+    pub fn read_batch_stats(&self) -> Option<ReadBatchStats> {
+        match self {
+            Self::Postgres(store) => Some(store.read_batch_stats()),
             Self::Sqlite(_) => None,
         }
     }

@@ -9,8 +9,12 @@ use std::sync::Arc;
 
 use sqlx::Postgres;
 
+use super::batch::Batcher;
+use super::credentials::CredentialKey;
 use super::pool::PING_WHEN_IDLE_FOR;
-use super::write_batch::{RowWrite, WriteBatchStats, WriteBatcher};
+use super::read_batch::{ReadBatchStats, ReadKey, Reads};
+use super::rows::CredentialRow;
+use super::write_batch::{RowWrite, WriteBatchStats, Writes};
 use super::{Pool, PoolSettings, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -50,28 +54,43 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     MIGRATOR.run(pool).await.map_err(StoreError::from)
 }
 
-/// The PostgreSQL store: its pool, and the queue that gathers concurrent PATCH writes
-/// into shared statements ([`WriteBatcher`]). Dereferences to the pool.
+/// The PostgreSQL store: its pool, and the queues that gather the credential reads and
+/// the PATCH writes of concurrent requests into shared statements ([`Batcher`]).
+/// Dereferences to the pool.
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: Pool<Postgres>,
-    writes: Arc<WriteBatcher>,
+    reads: Arc<Batcher<Reads>>,
+    writes: Arc<Batcher<Writes>>,
 }
 
 impl PgStore {
-    /// `max_write_batch`: PATCH writes per statement at most (1: each alone).
-    pub fn new(pool: Pool<Postgres>, max_write_batch: usize) -> Self {
-        let writes = WriteBatcher::new(pool.clone(), max_write_batch);
-        Self { pool, writes }
+    /// `max_batch`: reads, and PATCH writes, per statement at most (1: each alone).
+    pub fn new(pool: Pool<Postgres>, max_batch: usize) -> Self {
+        Self {
+            reads: Batcher::new(Reads::new(pool.clone()), max_batch),
+            writes: Batcher::new(Writes::new(pool.clone()), max_batch),
+            pool,
+        }
     }
 
     pub fn write_batch_stats(&self) -> WriteBatchStats {
-        self.writes.stats()
+        self.writes.work().stats(self.writes.waiting())
     }
 
-    /// Writes one PATCH with the next batch (see [`WriteBatcher::write`]).
+    pub fn read_batch_stats(&self) -> ReadBatchStats {
+        self.reads.work().stats()
+    }
+
+    /// Reads one credential with the next read batch (see [`super::read_batch`]).
+    pub async fn read(&self, key: CredentialKey<'_>) -> Result<Option<CredentialRow>, StoreError> {
+        self.reads.submit(ReadKey::from(key)).await
+    }
+
+    /// Writes one PATCH with the next write batch (see [`super::write_batch`]): `false`
+    /// if the stored version was no longer the expected one.
     pub async fn write(&self, row: RowWrite) -> Result<bool, StoreError> {
-        self.writes.write(row).await
+        self.writes.submit(row).await
     }
 }
 

@@ -1,13 +1,11 @@
-//! PostgreSQL: the PATCH writes of concurrent requests gathered into shared statements.
+//! PostgreSQL: the PATCH writes of concurrent requests gathered into shared statements
+//! (the queue and its runners: [`super::batch`]).
 //!
 //! Why: on PostgreSQL a PATCH write is one statement (the versioned UPDATE and its history
 //! row), and most of its cost is the database's per-statement work: parse and plan, a
 //! commit that waits for the WAL on disk, a backend woken up. Eight writes in one
 //! statement cost the database about a third of eight statements (`bench/`: the batched
-//! pgbench row). So a write is queued here, and a runner takes everything queued at that
-//! moment into one statement: under no load a batch holds one write and waits for nothing;
-//! under load the writes that arrive while a batch runs make up the next one. No write
-//! waits for a timer.
+//! pgbench row).
 //!
 //! A batch of one is the plain statement of one write, keyed by the credential id;
 //! `IDM_DB_WRITE_BATCH=1` keeps every write alone (for engines that distribute rows by
@@ -25,26 +23,18 @@
 //! A statement that fails as a whole (a policy deleted under one write, a deadlock with
 //! another writer) is run again one write at a time, so each request gets its own answer
 //! and only the one at fault fails.
-//!
-//! A request that is cancelled before its batch starts is left out; once the statement is
-//! sent it runs to its end even if the request is gone, as a statement of its own would.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::Postgres;
-use tokio::sync::oneshot;
 
+use super::batch::{Pending, Work, numbered_json, slot};
 use super::credentials::update_credential;
 use super::credentials::{CredentialWrite, bind_history_row, bind_update};
 use super::{Pool, StoreError, pause_before_retry};
 
-/// Batches written at once. Two, so that one batch collects while the other waits for
-/// its commit; more only splits the same writes into smaller batches.
-const RUNNERS: usize = 2;
 /// Writes per statement unless configured (`IDM_DB_WRITE_BATCH`): a bound on the
 /// statement's size and on the latency a write can add to the others of its batch.
 pub const DEFAULT_MAX_BATCH: usize = 64;
@@ -185,26 +175,9 @@ fn micros_or_null<S: serde::Serializer>(
     }
 }
 
-/// A write with its number in the batch (from 1).
-#[derive(Serialize)]
-struct Numbered<'a> {
-    n: usize,
-    #[serde(flatten)]
-    row: &'a RowWrite,
-}
-
-type Reply = oneshot::Sender<Result<bool, StoreError>>;
-
-struct Pending {
-    row: RowWrite,
-    reply: Reply,
-}
-
-/// The queue of PATCH writes of one PostgreSQL store, and the runners that write it.
-pub struct WriteBatcher {
+/// The PATCH writes of one PostgreSQL store: the [`Work`] of its write batches.
+pub struct Writes {
     pool: Pool<Postgres>,
-    max_batch: usize,
-    state: Mutex<Queue>,
     statements: AtomicU64,
     rows: AtomicU64,
     splits: AtomicU64,
@@ -223,115 +196,23 @@ pub struct WriteBatchStats {
     pub waiting: usize,
 }
 
-#[derive(Default)]
-struct Queue {
-    pending: VecDeque<Pending>,
-    /// Runner tasks alive (at most [`RUNNERS`]).
-    runners: usize,
-}
+impl Work for Writes {
+    type Item = RowWrite;
+    /// Whether it was written: `false` if the stored version was no longer the expected
+    /// one (or the credential is gone).
+    type Answer = bool;
 
-impl std::fmt::Debug for WriteBatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let queue = self.lock();
-        f.debug_struct("WriteBatcher")
-            .field("pending", &queue.pending.len())
-            .field("runners", &queue.runners)
-            .finish()
-    }
-}
-
-impl WriteBatcher {
-    /// Writes on connections of `pool`. A request must not hold a connection of that
-    /// pool while it waits for its write, or a full pool waits on itself.
-    /// `max_batch` (at least 1) writes per statement at most; 1 writes each PATCH alone.
-    pub fn new(pool: Pool<Postgres>, max_batch: usize) -> Arc<Self> {
-        Arc::new(Self {
-            pool,
-            max_batch: max_batch.max(1),
-            state: Mutex::new(Queue::default()),
-            statements: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
-            splits: AtomicU64::new(0),
-        })
+    fn must_wait(row: &RowWrite, batch: &[Pending<Self>]) -> bool {
+        batch.iter().any(|b| b.item.id == row.id)
     }
 
-    pub fn stats(&self) -> WriteBatchStats {
-        WriteBatchStats {
-            statements: self.statements.load(Ordering::Relaxed),
-            rows: self.rows.load(Ordering::Relaxed),
-            splits: self.splits.load(Ordering::Relaxed),
-            waiting: self.lock().pending.len(),
-        }
+    fn order(batch: &mut [Pending<Self>]) {
+        // Concurrent batches lock the rows they share in the same order.
+        batch.sort_by(|a, b| a.item.id.cmp(&b.item.id));
     }
 
-    /// Writes `row` with the next batch: `true` if it was written, `false` if the stored
-    /// version was no longer the expected one (or the credential is gone).
-    pub async fn write(self: &Arc<Self>, row: RowWrite) -> Result<bool, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        {
-            let mut queue = self.lock();
-            queue.pending.push_back(Pending { row, reply });
-            if queue.runners < RUNNERS {
-                queue.runners += 1;
-                self.spawn_runner();
-            }
-        }
-        answer.await.unwrap_or_else(|_| {
-            Err(StoreError::Other(
-                "the write batch ended without an answer".into(),
-            ))
-        })
-    }
-
-    fn spawn_runner(self: &Arc<Self>) {
-        let batcher = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut runner = Runner {
-                batcher,
-                alive: true,
-            };
-            while let Some(batch) = runner.batcher.next_batch(&mut runner.alive) {
-                runner.batcher.write_batch(batch).await;
-            }
-        });
-    }
-
-    /// The writes of the next batch, or `None` (and the runner counted out, under the same
-    /// lock as the check, so a write queued meanwhile starts a runner of its own) when
-    /// nothing is queued.
-    fn next_batch(&self, alive: &mut bool) -> Option<Vec<Pending>> {
-        let mut queue = self.lock();
-        let mut batch: Vec<Pending> = Vec::new();
-        let mut deferred = VecDeque::new();
-        while let Some(pending) = queue.pending.pop_front() {
-            if pending.reply.is_closed() {
-                continue; // the request is gone: nobody waits for this write
-            }
-            if batch.iter().any(|b| b.row.id == pending.row.id) {
-                deferred.push_back(pending);
-            } else {
-                batch.push(pending);
-                if batch.len() == self.max_batch {
-                    break;
-                }
-            }
-        }
-        // Deferred writes keep their place, ahead of what is still queued.
-        while let Some(pending) = deferred.pop_back() {
-            queue.pending.push_front(pending);
-        }
-        // Rows in id order: concurrent batches lock what they share in the same order.
-        batch.sort_by(|a, b| a.row.id.cmp(&b.row.id));
-        if batch.is_empty() {
-            queue.runners -= 1;
-            *alive = false;
-            return None;
-        }
-        Some(batch)
-    }
-
-    async fn write_batch(&self, batch: Vec<Pending>) {
-        let rows: Vec<&RowWrite> = batch.iter().map(|p| &p.row).collect();
+    async fn run(&self, batch: Vec<Pending<Self>>) {
+        let rows: Vec<&RowWrite> = batch.iter().map(|p| &p.item).collect();
         match self.execute(&rows).await {
             Ok(written) => {
                 for (pending, written) in batch.into_iter().zip(written) {
@@ -354,10 +235,33 @@ impl WriteBatcher {
                 // A batch of one already was that write's first try.
                 let mut first_try = (batch.len() == 1).then_some(error);
                 for pending in batch {
-                    let outcome = self.write_alone(&pending.row, first_try.take()).await;
+                    let outcome = self.write_alone(&pending.item, first_try.take()).await;
                     let _gone = pending.reply.send(outcome);
                 }
             }
+        }
+    }
+}
+
+impl Writes {
+    /// Writes on connections of `pool`. A request must not hold a connection of that
+    /// pool while it waits for its write, or a full pool waits on itself.
+    pub fn new(pool: Pool<Postgres>) -> Self {
+        Self {
+            pool,
+            statements: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+            splits: AtomicU64::new(0),
+        }
+    }
+
+    /// The counters so far; `waiting` is the queue's to tell.
+    pub fn stats(&self, waiting: usize) -> WriteBatchStats {
+        WriteBatchStats {
+            statements: self.statements.load(Ordering::Relaxed),
+            rows: self.rows.load(Ordering::Relaxed),
+            splits: self.splits.load(Ordering::Relaxed),
+            waiting,
         }
     }
 
@@ -391,21 +295,13 @@ impl WriteBatcher {
         let outcome = match rows {
             [row] => vec![write_one(lease.connection(), row).await?],
             _ => {
-                let numbered: Vec<Numbered<'_>> = rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, row)| Numbered { n: i + 1, row })
-                    .collect();
-                let input = serde_json::to_string(&numbered)
-                    .map_err(|e| StoreError::Other(format!("write batch: {e}")))?;
                 let written: Vec<i64> = sqlx::query_scalar(WRITE_BATCH)
-                    .bind(input)
+                    .bind(numbered_json(rows)?)
                     .fetch_all(lease.connection())
                     .await?;
                 let mut outcome = vec![false; rows.len()];
                 for n in written {
-                    let slot = usize::try_from(n - 1).ok().and_then(|i| outcome.get_mut(i));
-                    if let Some(slot) = slot {
+                    if let Some(slot) = slot(&mut outcome, n) {
                         *slot = true;
                     }
                 }
@@ -414,13 +310,6 @@ impl WriteBatcher {
         };
         lease.settled();
         Ok(outcome)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        // Push, pop and counting only: the queue stays consistent whatever panicked.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -443,26 +332,4 @@ fn bind_one<'q>(
     r: &'q RowWrite,
 ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
     bind_history_row!(bind_update!(query, r), r)
-}
-
-/// A runner task's place among the [`RUNNERS`]: a runner that ends other than by finding
-/// the queue empty (a panic) gives its place back, and starts a successor if writes wait.
-struct Runner {
-    batcher: Arc<WriteBatcher>,
-    alive: bool,
-}
-
-impl Drop for Runner {
-    fn drop(&mut self) {
-        if !self.alive {
-            return;
-        }
-        let mut queue = self.batcher.lock();
-        queue.runners -= 1;
-        if !queue.pending.is_empty() && queue.runners < RUNNERS {
-            queue.runners += 1;
-            drop(queue);
-            self.batcher.spawn_runner();
-        }
-    }
 }

@@ -1,13 +1,15 @@
 //! PostgreSQL's PATCH write batches (`store::write_batch`): concurrent PATCHes share
 //! statements, each keeps its own outcome, and a batch that fails as a whole is rerun one
-//! write at a time so only the PATCH at fault fails.
+//! write at a time so only the PATCH at fault fails. Its read batches
+//! (`store::read_batch`): concurrent reads share statements, each answered with its own
+//! credential or none.
 
 use std::time::Duration;
 
 use axum::http::Method;
 use futures_util::future::join_all;
 use idm_credentials::store::postgres::PgStore;
-use idm_credentials::store::{Pool, Store, WriteBatchStats};
+use idm_credentials::store::{Pool, ReadBatchStats, Store, WriteBatchStats};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -28,6 +30,16 @@ async fn until(app: &TestApp, what: &str, done: impl Fn(WriteBatchStats) -> bool
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("{what}: {:?}", stats(app));
+}
+
+/// `/metrics` shows the counter `name` at `value`.
+async fn assert_metric(app: &TestApp, name: &str, value: u64) {
+    let metrics = app
+        .call(Method::GET, "/metrics", None, None)
+        .await
+        .expect(200);
+    let text = metrics.body.as_str().unwrap();
+    assert!(text.contains(&format!("{name} {value}")), "{text}");
 }
 
 async fn with_tickets(app: &TestApp, users: usize) -> Vec<String> {
@@ -144,15 +156,7 @@ async fn concurrent_patches_share_statements(pool: sqlx::PgPool) {
         "again"
     );
 
-    let metrics = app
-        .call(Method::GET, "/metrics", None, None)
-        .await
-        .expect(200);
-    let text = metrics.body.as_str().unwrap();
-    assert!(
-        text.contains(&format!("idm_db_write_batch_rows_total {}", after.rows)),
-        "{text}"
-    );
+    assert_metric(&app, "idm_db_write_batch_rows_total", after.rows).await;
 }
 
 /// A batch whose statement fails (its policy was deleted after the PATCH checked it) is
@@ -257,4 +261,96 @@ async fn a_batch_size_of_one_writes_each_patch_alone(pool: sqlx::PgPool) {
         ),
         (16, 16)
     );
+}
+
+fn read_stats(app: &TestApp) -> ReadBatchStats {
+    app.store
+        .read_batch_stats()
+        .expect("a PostgreSQL store batches its reads")
+}
+
+/// 40 GETs and PATCHes at once, by type and by extId, of credentials that exist and of
+/// ones that do not: fewer read statements than reads, and every request answered with
+/// its own credential (or its own 404), as if alone.
+#[sqlx::test(migrations = false)]
+async fn concurrent_reads_share_statements(pool: sqlx::PgPool) {
+    let app = TestApp::new(Store::from(pool)).await;
+    let paths = with_tickets(&app, 24).await;
+    let root = app.root();
+    // Three OATH credentials of one user: a read by extId must find its own.
+    let oath = |ext_id: &str| user_path("acme", "u0", &format!("oath-credentials/{ext_id}"));
+    for (ext_id, label) in [("o-a", "alpha"), ("o-b", "beta"), ("o-c", "gamma")] {
+        app.post(
+            &user_path("acme", "u0", "oath-credentials"),
+            &root,
+            json!({"extId": ext_id, "label": label}),
+        )
+        .await
+        .expect(201);
+    }
+    let before = read_stats(&app);
+
+    let gets = paths.iter().map(|path| app.get(path, &root));
+    let patches = paths[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, path)| app.patch(path, &root, json!({"modificationComment": format!("c{i}")})));
+    let oath_paths = ["o-a", "o-b", "o-c"].map(oath);
+    let oaths = oath_paths.iter().map(|path| app.get(path, &root));
+    let missing = [
+        oath("o-none"),
+        user_path("acme", "u1", "oath-credentials/o-a"),
+        user_path("acme", "u0", "password"),
+        user_path("acme", "nobody", "ticket"),
+        user_path("other", "u0", "ticket"),
+    ];
+    let (gets, patches, oaths, missing) = tokio::join!(
+        join_all(gets),
+        join_all(patches),
+        join_all(oaths),
+        join_all(missing.iter().map(|path| app.get(path, &root)))
+    );
+
+    for (i, reply) in gets.into_iter().enumerate() {
+        let got = reply.expect(200).body;
+        assert_eq!(got["extId"], format!("t-{i}"), "{got}");
+    }
+    for (i, reply) in patches.into_iter().enumerate() {
+        let got = reply.expect(200).body;
+        assert_eq!(
+            (got["extId"].as_str(), got["modificationComment"].as_str()),
+            (
+                Some(format!("t-{i}").as_str()),
+                Some(format!("c{i}").as_str())
+            )
+        );
+    }
+    for (reply, (ext_id, label)) in
+        oaths
+            .into_iter()
+            .zip([("o-a", "alpha"), ("o-b", "beta"), ("o-c", "gamma")])
+    {
+        let got = reply.expect(200).body;
+        assert_eq!(
+            (got["extId"].as_str(), got["label"].as_str()),
+            (Some(ext_id), Some(label)),
+            "{got}"
+        );
+    }
+    for reply in missing {
+        assert_eq!(reply.status, 404, "{:?}", reply.body);
+    }
+
+    let after = read_stats(&app);
+    let (statements, reads) = (
+        after.statements - before.statements,
+        after.reads - before.reads,
+    );
+    assert!(reads >= 40, "every read went through the batches: {reads}");
+    assert!(
+        statements < reads / 2,
+        "concurrent reads share statements: {statements} for {reads} reads"
+    );
+
+    assert_metric(&app, "idm_db_read_batch_rows_total", after.reads).await;
 }
