@@ -76,7 +76,7 @@ impl ReadKey {
 pub struct Reads {
     pool: Pool<Postgres>,
     statements: AtomicU64,
-    keys: AtomicU64,
+    reads: AtomicU64,
 }
 
 /// What the read batches did so far (for the metrics, and for tests that batches form).
@@ -93,14 +93,14 @@ impl Reads {
         Self {
             pool,
             statements: AtomicU64::new(0),
-            keys: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
         }
     }
 
     pub fn stats(&self) -> ReadBatchStats {
         ReadBatchStats {
             statements: self.statements.load(Ordering::Relaxed),
-            reads: self.keys.load(Ordering::Relaxed),
+            reads: self.reads.load(Ordering::Relaxed),
         }
     }
 
@@ -108,7 +108,7 @@ impl Reads {
     async fn execute(&self, keys: &[&ReadKey]) -> Result<Vec<Option<CredentialRow>>, StoreError> {
         let mut lease = self.pool.acquire().await?;
         self.statements.fetch_add(1, Ordering::Relaxed);
-        self.keys.fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.reads.fetch_add(keys.len() as u64, Ordering::Relaxed);
         let found = match keys {
             [key] => vec![fetch_one(lease.connection(), key.key()).await?],
             _ => {
