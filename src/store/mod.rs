@@ -11,6 +11,7 @@ mod credentials;
 mod directory;
 mod error;
 mod fixtures;
+mod held;
 mod logins;
 pub mod pool;
 pub mod postgres;
@@ -24,10 +25,11 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Sqlite, SqlitePool};
 
-pub use credentials::{CredentialKey, CredentialWrite, Held, Page, Step};
+pub use credentials::{CredentialKey, CredentialWrite, Page, Step};
 pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
+pub use held::Held;
 pub use pool::{Lease, Pool};
 pub use read_batch::ReadBatchStats;
 pub use write_batch::WriteBatchStats;

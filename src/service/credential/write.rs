@@ -161,7 +161,7 @@ pub async fn modify(
         Access::Admin => Actor::Admin,
         Access::SelfAdmin => Actor::SelfAdmin,
     };
-    // One connection for every read and write of this change (see `store::Held`).
+    // The reads and writes of this change (see `store::Held`: on SQLite one connection).
     let mut held = ctx.store.hold().await?;
     let current = held.find_credential(target.key()).await?;
     let step = match plan(ctx, &mut m, actor, current)? {
