@@ -1,7 +1,7 @@
 //! The one error type of the API and its one mapping to nevisIDM's error envelope
 //! `{"errors":[{"code":"errors.<name>","message":"..."}]}` (decisions.md, "Errors").
 
-use axum::Json;
+use crate::api::response::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -166,7 +166,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let items = self.items();
         let code = items.first().map(|item| item.code);
-        let mut response = (status, Json(ErrorBody { errors: items })).into_response();
+        let mut response = Json(ErrorBody { errors: items }).into_response();
+        *response.status_mut() = status;
         if let Some(code) = code {
             // Read by the metrics middleware (optimistic-lock conflicts) and the request log.
             response

@@ -1,7 +1,7 @@
 //! `/{clientExtId}/users/{userExtId}/credentials`: every credential of a user, and the
 //! history of one.
 
-use axum::Json;
+use crate::api::response::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

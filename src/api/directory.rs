@@ -1,6 +1,6 @@
 //! Clients, users and policies: enough to set up data for the credential endpoints.
 
-use axum::Json;
+use crate::api::response::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
+use crate::api::response::Json;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};

@@ -16,7 +16,7 @@ mod mtan;
 mod oath;
 pub mod openapi;
 mod password;
-mod response;
+pub(crate) mod response;
 mod schema;
 mod ticket;
 

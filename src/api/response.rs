@@ -1,11 +1,39 @@
-//! Building responses: the credential DTO with its `ETag`, and `Location` on create.
+//! Building responses: JSON bodies, the credential DTO with its `ETag`, and `Location` on
+//! create.
 
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::view::CredentialView;
 use crate::service::credential::{Outcome, audience};
+
+/// A JSON response body that ends with a newline, as every body of ours does: a terminal
+/// shows the next prompt (or the next `curl`'s output) on a line of its own.
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(128);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => json_response(StatusCode::OK, body),
+            Err(error) => {
+                crate::error::ApiError::Internal(format!("serializing a response: {error}"))
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// `status` with `body` (serialized JSON) and its closing newline.
+fn json_response(status: StatusCode, mut body: Vec<u8>) -> Response {
+    body.push(b'\n');
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
 
 /// A credential response: the view for the caller's capacity, `ETag: "<version>"`, and
 /// `Location` when `location` is given (create).
@@ -22,12 +50,8 @@ pub fn credential(status: StatusCode, outcome: Outcome, location: Option<String>
         return crate::error::ApiError::Internal(format!("serializing a credential: {error}"))
             .into_response();
     }
-    let mut response = (status, body).into_response();
+    let mut response = json_response(status, body);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", outcome.credential.version)) {
         headers.insert(header::ETAG, etag);
     }

@@ -199,6 +199,19 @@ impl TestApp {
             .await
             .expect("body reads")
             .to_bytes();
+        let json = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        if json && !bytes.is_empty() {
+            // Every JSON body ends with a newline, so a terminal prints the next one on a
+            // line of its own.
+            assert_eq!(
+                bytes.last(),
+                Some(&b'\n'),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
         let body = if bytes.is_empty() {
             Value::Null
         } else {
