@@ -19,7 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::auth::{Caller, Keys};
-use crate::config::Settings;
+use crate::config::{Encryption, Settings, Signing};
 use crate::error::ApiError;
 use crate::observe::{self, Metrics};
 use crate::service::Ctx;
@@ -47,8 +47,13 @@ impl AppState {
     /// Builds the state from settings: secrets come from the configuration or, when it
     /// has none, from the database (generated once, shared by every process).
     pub async fn initialize(store: Store, settings: &Settings) -> Result<Self, StoreError> {
-        let keys = load_keys(&store, settings).await?;
-        let secret_key = load_secret_key(&store, settings).await?;
+        let keys = load_keys(
+            &store,
+            &settings.signing,
+            settings.jwt_public_key_file.as_deref(),
+        )
+        .await?;
+        let secret_key = load_secret_key(&store, &settings.encryption).await?;
         Ok(Self {
             store,
             keys: Arc::new(keys),
@@ -59,8 +64,11 @@ impl AppState {
 }
 
 /// The key for secrets at rest: `IDM_SECRET_KEY`, or the key kept in the database.
-pub async fn load_secret_key(store: &Store, settings: &Settings) -> Result<SecretKey, StoreError> {
-    match &settings.secret_key {
+pub async fn load_secret_key(
+    store: &Store,
+    encryption: &Encryption,
+) -> Result<SecretKey, StoreError> {
+    match &encryption.secret_key {
         Some(text) => decode_key(text),
         None => {
             let candidate = STANDARD.encode(rand::random::<[u8; 32]>());
@@ -83,19 +91,28 @@ fn decode_key(text: &str) -> Result<SecretKey, StoreError> {
     Ok(SecretKey(key))
 }
 
+/// The `settings` row that keeps the generated JWT secret.
+pub const JWT_SECRET_SETTING: &str = "jwt_secret";
+
 /// The JWT keys: `IDM_JWT_SECRET`, or the secret kept in the database.
-pub async fn load_keys(store: &Store, settings: &Settings) -> Result<Keys, StoreError> {
-    let secret = match &settings.jwt_secret {
+pub async fn load_keys(
+    store: &Store,
+    signing: &Signing,
+    public_key_file: Option<&std::path::Path>,
+) -> Result<Keys, StoreError> {
+    let secret = match &signing.jwt_secret {
         Some(secret) => secret.clone(),
         None => {
             let candidate = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-            store.setting_or_insert("jwt_secret", &candidate).await?
+            store
+                .setting_or_insert(JWT_SECRET_SETTING, &candidate)
+                .await?
         }
     };
     let mut keys = Keys::new(secret.as_bytes())
-        .with_issuer(settings.jwt_issuer.clone())
-        .with_audience(settings.jwt_audience.clone());
-    if let Some(path) = &settings.jwt_public_key_file {
+        .with_issuer(signing.jwt_issuer.clone())
+        .with_audience(signing.jwt_audience.clone());
+    if let Some(path) = public_key_file {
         let pem = std::fs::read(path).map_err(|e| {
             StoreError::Config(format!(
                 "cannot read IDM_JWT_PUBLIC_KEY_FILE {}: {e}",

@@ -15,52 +15,162 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://idm.db";
 #[command(
     name = "idm-credentials",
     version,
-    about = "A nevisIDM-compatible REST server for user credentials"
+    about = "A nevisIDM-compatible REST server for user credentials",
+    // `idm-credentials --listen ...` serves; a subcommand takes its own flags after its name.
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    /// `serve`'s settings, for when no subcommand is given.
     #[command(flatten)]
     pub settings: Settings,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// Each subcommand takes only the flags it uses (its own first); every flag can also come
+/// from its environment variable.
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Run the server (the default).
-    Serve,
+    Serve(Box<Settings>),
     /// Apply the database migrations and exit.
-    Migrate,
-    /// Print a Bearer token signed with the server's secret.
-    Token(TokenArgs),
+    Migrate(StoreCommand),
+    /// Print a Bearer token (or an X-Token) signed with the server's secret.
+    Token(TokenCommand),
     /// Load a fixture (JSON or YAML) in one transaction; importing it again changes nothing.
-    Import(ImportArgs),
+    Import(ImportCommand),
     /// Write everything stored as a fixture (secrets as stored: hashes and ciphertext).
-    Export(ExportArgs),
+    Export(ExportCommand),
     /// Ask a running server's /health/ready (on the --listen port) and exit 0 when it is
     /// ready, 1 otherwise: a container HEALTHCHECK that needs no curl.
-    Healthcheck,
+    Healthcheck(Listen),
+}
+
+/// The address the server listens on.
+#[derive(Args, Debug, Clone)]
+pub struct Listen {
+    /// Address to listen on.
+    #[arg(
+        long = "listen",
+        env = "IDM_LISTEN",
+        default_value = "127.0.0.1:8080",
+        hide_env_values = true
+    )]
+    pub address: SocketAddr,
+}
+
+/// Which database.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Database")]
+pub struct Database {
+    /// Database URL: postgres://user:pass@host/db, or sqlite://FILE (default sqlite://idm.db).
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub url: Option<String>,
+}
+
+impl Database {
+    pub fn url(&self) -> &str {
+        self.url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+}
+
+/// How the server uses its database connections.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Database")]
+pub struct Pool {
+    /// Most database connections in the pool.
+    #[arg(
+        long,
+        env = "IDM_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        hide_env_values = true
+    )]
+    pub db_max_connections: u32,
+    /// PostgreSQL: concurrent PATCH writes, and credential reads, per statement at most; 1 runs each alone.
+    #[arg(long, env = "IDM_DB_WRITE_BATCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1000), hide_env_values = true)]
+    pub db_write_batch: u16,
+    /// How long a request waits for a database connection before 503.
+    #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, hide_env_values = true)]
+    pub db_acquire_timeout: Duration,
+}
+
+/// The HS256 secret and the claims every token must carry.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Tokens")]
+pub struct Signing {
+    /// HS256 secret for Bearer tokens and X-Tokens; generated and kept in the database when unset.
+    #[arg(long, env = "IDM_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Required `iss` of Bearer tokens.
+    #[arg(long, env = "IDM_JWT_ISSUER", hide_env_values = true)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of Bearer tokens.
+    #[arg(long, env = "IDM_JWT_AUDIENCE", hide_env_values = true)]
+    pub jwt_audience: Option<String>,
+}
+
+/// The key for secrets at rest.
+#[derive(Args, Debug, Clone)]
+pub struct Encryption {
+    /// Key that encrypts OATH secrets at rest: 32 bytes, base64 (`openssl rand -base64 32`); generated and kept in the database when unset.
+    #[arg(long, env = "IDM_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
-pub struct ImportArgs {
+pub struct Logging {
+    /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
+    #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, hide_env_values = true)]
+    pub log_format: LogFormat,
+}
+
+/// `migrate`: the database alone.
+#[derive(Args, Debug, Clone)]
+pub struct StoreCommand {
+    #[command(flatten)]
+    pub database: Database,
+    #[command(flatten)]
+    pub pool: Pool,
+    #[command(flatten)]
+    pub logging: Logging,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportCommand {
     /// The fixture file; `.yaml`/`.yml` is read as YAML, anything else as JSON.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub encryption: Encryption,
+    #[command(flatten)]
+    pub store: StoreCommand,
 }
 
 #[derive(Args, Debug, Clone)]
-pub struct ExportArgs {
+pub struct ExportCommand {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// json or yaml; by default YAML for a `.yaml`/`.yml` output file, else JSON.
     #[arg(long, value_enum)]
     pub format: Option<FixtureFormat>,
+    #[command(flatten)]
+    pub store: StoreCommand,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FixtureFormat {
     Json,
     Yaml,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenCommand {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    #[command(flatten)]
+    pub database: Database,
+    #[command(flatten)]
+    pub signing: Signing,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -74,7 +184,7 @@ pub struct TokenArgs {
     /// An `AccessControl.*` permission; repeatable.
     #[arg(long = "permission")]
     pub permissions: Vec<String>,
-    /// The caller's client (`clientExtId`); required for every role but Root.
+    /// The caller's client (`clientExtId`); required for every role and permission but Root.
     #[arg(long)]
     pub client: Option<String>,
     /// How long the token is valid (e.g. 30m, 1h, 7d).
@@ -88,69 +198,47 @@ pub enum LogFormat {
     Json,
 }
 
+/// `serve`: everything.
 #[derive(Args, Clone)]
 pub struct Settings {
-    /// Address to listen on.
-    #[arg(
-        long,
-        env = "IDM_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
-    pub listen: SocketAddr,
-    /// Database URL: postgres://user:pass@host/db, or sqlite://FILE (default sqlite://idm.db).
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
-    pub database_url: Option<String>,
-    /// HS256 secret for Bearer tokens and X-Tokens; generated and kept in the database when unset.
-    #[arg(long, env = "IDM_JWT_SECRET", hide_env_values = true, global = true)]
-    pub jwt_secret: Option<String>,
-    /// PEM public key (RSA or EC) that also verifies RS256/ES256 Bearer tokens.
-    #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE", global = true)]
-    pub jwt_public_key_file: Option<PathBuf>,
-    /// Required `iss` of Bearer tokens.
-    #[arg(long, env = "IDM_JWT_ISSUER", global = true)]
-    pub jwt_issuer: Option<String>,
-    /// Required `aud` of Bearer tokens.
-    #[arg(long, env = "IDM_JWT_AUDIENCE", global = true)]
-    pub jwt_audience: Option<String>,
-    /// Key that encrypts OATH secrets at rest: 32 bytes, base64; generated and kept in the database when unset.
-    #[arg(long, env = "IDM_SECRET_KEY", hide_env_values = true, global = true)]
-    pub secret_key: Option<String>,
-    /// Most database connections in the pool.
-    #[arg(
-        long,
-        env = "IDM_DB_MAX_CONNECTIONS",
-        default_value_t = 16,
-        global = true
-    )]
-    pub db_max_connections: u32,
-    /// PostgreSQL: concurrent PATCH writes, and credential reads, per statement at most; 1 runs each alone.
-    #[arg(long, env = "IDM_DB_WRITE_BATCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
-    pub db_write_batch: u16,
-    /// How long a request waits for a database connection before 503.
-    #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
-    pub db_acquire_timeout: Duration,
+    #[command(flatten)]
+    pub listen: Listen,
     /// How long a request may take before 503.
-    #[arg(long, env = "IDM_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "IDM_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, hide_env_values = true)]
     pub request_timeout: Duration,
     /// Largest request body in bytes (413 beyond).
-    #[arg(long, env = "IDM_BODY_LIMIT", default_value_t = 65536, global = true)]
+    #[arg(
+        long,
+        env = "IDM_BODY_LIMIT",
+        default_value_t = 65536,
+        hide_env_values = true
+    )]
     pub body_limit: usize,
     /// Do not apply database migrations when serving (run `migrate` from a deploy job).
-    #[arg(long, env = "IDM_SKIP_MIGRATIONS", global = true)]
+    #[arg(long, env = "IDM_SKIP_MIGRATIONS", hide_env_values = true)]
     pub skip_migrations: bool,
     /// Serve the API reference (Swagger UI) at /swagger-ui; `false` to turn it off.
-    #[arg(long, env = "IDM_SWAGGER_UI", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "IDM_SWAGGER_UI", default_value_t = true, action = clap::ArgAction::Set, hide_env_values = true)]
     pub swagger_ui: bool,
-    /// serve: import this fixture before listening (the server does not start if it fails).
-    #[arg(long = "import", env = "IDM_IMPORT_FILE", global = true)]
+    /// Import this fixture before listening (the server does not start if it fails).
+    #[arg(long = "import", env = "IDM_IMPORT_FILE", hide_env_values = true)]
     pub import_file: Option<PathBuf>,
-    /// Log format: text or json. Verbosity comes from RUST_LOG (default info).
-    #[arg(long, env = "IDM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    pub log_format: LogFormat,
     /// Browser origins allowed to call the API (CORS), comma-separated, e.g. https://admin.example.com; CORS is off when unset.
-    #[arg(long, env = "IDM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    #[arg(long, env = "IDM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, hide_env_values = true)]
     pub cors_origins: Vec<HeaderValue>,
+    #[command(flatten)]
+    pub logging: Logging,
+    #[command(flatten)]
+    pub encryption: Encryption,
+    #[command(flatten)]
+    pub database: Database,
+    #[command(flatten)]
+    pub pool: Pool,
+    #[command(flatten)]
+    pub signing: Signing,
+    /// PEM public key (RSA or EC) that also verifies RS256/ES256 Bearer tokens.
+    #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE", hide_env_values = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
 }
 
 /// An origin is `scheme://host[:port]`: anything else would never match a browser's
@@ -172,10 +260,6 @@ fn parse_origin(text: &str) -> Result<HeaderValue, String> {
 }
 
 impl Settings {
-    pub fn database_url(&self) -> &str {
-        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
-    }
-
     /// One line per setting for the startup log, secrets redacted.
     pub fn summary(&self) -> String {
         let set = |s: &Option<String>| {
@@ -188,22 +272,22 @@ impl Settings {
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
              secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
-            self.listen,
-            redact_url(self.database_url()),
-            set(&self.jwt_secret),
+            self.listen.address,
+            redact_url(self.database.url()),
+            set(&self.signing.jwt_secret),
             self.jwt_public_key_file,
-            self.jwt_issuer,
-            self.jwt_audience,
-            set(&self.secret_key),
-            self.db_max_connections,
-            self.db_write_batch,
-            self.db_acquire_timeout,
+            self.signing.jwt_issuer,
+            self.signing.jwt_audience,
+            set(&self.encryption.secret_key),
+            self.pool.db_max_connections,
+            self.pool.db_write_batch,
+            self.pool.db_acquire_timeout,
             self.request_timeout,
             self.body_limit,
             self.skip_migrations,
             self.swagger_ui,
             self.import_file,
-            self.log_format,
+            self.logging.log_format,
             self.cors_origins,
         )
     }

@@ -1,9 +1,10 @@
 use clap::Parser;
 use idm_credentials::app::{self, AppState, Limits, SecretKey};
-use idm_credentials::auth::Claims;
 use idm_credentials::auth::jwt::expiry_in;
+use idm_credentials::auth::{Claims, Keys, Permission, Role};
 use idm_credentials::config::{
-    Cli, Command, ExportArgs, FixtureFormat, LogFormat, Settings, TokenArgs,
+    Cli, Command, Database, ExportCommand, FixtureFormat, ImportCommand, LogFormat, Pool, Settings,
+    StoreCommand, TokenArgs, TokenCommand,
 };
 use idm_credentials::fixtures::{self, Syntax};
 use idm_credentials::log_buffer::LogBuffer;
@@ -23,14 +24,23 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    let logs = init_tracing(cli.settings.log_format);
-    let result = match cli.command.clone().unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.settings).await,
-        Command::Migrate => migrate(&cli.settings).await,
-        Command::Token(args) => token(&cli.settings, &args).await,
-        Command::Import(args) => import(&cli.settings, &args.file).await,
-        Command::Export(args) => export(&cli.settings, &args).await,
-        Command::Healthcheck => healthcheck(cli.settings.listen),
+    let log_format = match &cli.command {
+        None => cli.settings.logging.log_format,
+        Some(Command::Serve(settings)) => settings.logging.log_format,
+        Some(Command::Migrate(store)) => store.logging.log_format,
+        Some(Command::Import(import)) => import.store.logging.log_format,
+        Some(Command::Export(export)) => export.store.logging.log_format,
+        Some(Command::Token(_) | Command::Healthcheck(_)) => LogFormat::Text,
+    };
+    let logs = init_tracing(log_format);
+    let result = match &cli.command {
+        None => serve(&cli.settings).await,
+        Some(Command::Serve(settings)) => serve(settings).await,
+        Some(Command::Migrate(store)) => migrate(store).await,
+        Some(Command::Token(command)) => token(command).await,
+        Some(Command::Import(command)) => import(command).await,
+        Some(Command::Export(command)) => export(command).await,
+        Some(Command::Healthcheck(listen)) => healthcheck(listen.address),
     };
     logs.flush();
     if let Err(error) = result {
@@ -62,18 +72,18 @@ fn init_tracing(format: LogFormat) -> LogBuffer {
     logs
 }
 
-async fn open(settings: &Settings) -> Result<Store, Failure> {
+async fn open(database: &Database, pool: &Pool) -> Result<Store, Failure> {
     let pool = PoolSettings {
-        max_connections: settings.db_max_connections,
-        acquire_timeout: settings.db_acquire_timeout,
-        max_write_batch: usize::from(settings.db_write_batch),
+        max_connections: pool.db_max_connections,
+        acquire_timeout: pool.db_acquire_timeout,
+        max_write_batch: usize::from(pool.db_write_batch),
     };
-    Ok(Store::connect(settings.database_url(), pool).await?)
+    Ok(Store::connect(database.url(), pool).await?)
 }
 
 async fn serve(settings: &Settings) -> Result<(), Failure> {
     tracing::info!(settings = %settings.summary(), "starting idm-credentials {}", env!("CARGO_PKG_VERSION"));
-    let store = open(settings).await?;
+    let store = open(&settings.database, &settings.pool).await?;
     if !settings.skip_migrations {
         store.migrate().await?;
     }
@@ -83,7 +93,7 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
     }
     state.metrics.spawn_upkeep();
     let router = app::build_router(state, Limits::from_settings(settings));
-    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let listener = tokio::net::TcpListener::bind(settings.listen.address).await?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend_name(), "listening");
     app::serve(listener, router, shutdown_signal()).await?;
     store.close().await;
@@ -91,8 +101,8 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn migrate(settings: &Settings) -> Result<(), Failure> {
-    let store = open(settings).await?;
+async fn migrate(command: &StoreCommand) -> Result<(), Failure> {
+    let store = open(&command.database, &command.pool).await?;
     store.migrate().await?;
     println!(
         "migrations applied to the {} database",
@@ -117,25 +127,25 @@ async fn import_into(
     Ok(())
 }
 
-async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
-    let store = open(settings).await?;
+async fn import(command: &ImportCommand) -> Result<(), Failure> {
+    let store = open(&command.store.database, &command.store.pool).await?;
     store.migrate().await?;
-    let result = match app::load_secret_key(&store, settings).await {
-        Ok(key) => import_into(&store, &key, file).await,
+    let result = match app::load_secret_key(&store, &command.encryption).await {
+        Ok(key) => import_into(&store, &key, &command.file).await,
         Err(error) => Err(error.into()),
     };
     store.close().await;
     result
 }
 
-async fn export(settings: &Settings, args: &ExportArgs) -> Result<(), Failure> {
+async fn export(args: &ExportCommand) -> Result<(), Failure> {
     let syntax = match (args.format, &args.output) {
         (Some(FixtureFormat::Json), _) => Syntax::Json,
         (Some(FixtureFormat::Yaml), _) => Syntax::Yaml,
         (None, Some(path)) => Syntax::for_path(path),
         (None, None) => Syntax::Json,
     };
-    let store = open(settings).await?;
+    let store = open(&args.store.database, &args.store.pool).await?;
     store.migrate().await?;
     let fixture = fixtures::export(&store).await;
     store.close().await;
@@ -149,34 +159,81 @@ async fn export(settings: &Settings, args: &ExportArgs) -> Result<(), Failure> {
 }
 
 /// Prints a token signed with the configured secret, or with the one the server keeps in
-/// its database (so it works against a server started with no configuration at all).
-async fn token(settings: &Settings, args: &TokenArgs) -> Result<(), Failure> {
-    let keys = if settings.jwt_secret.is_some() {
-        idm_credentials::auth::Keys::new(
-            settings
-                .jwt_secret
-                .as_deref()
-                .unwrap_or_default()
-                .as_bytes(),
-        )
-    } else {
-        let store = open(settings).await?;
-        store.migrate().await?;
-        let keys = app::load_keys(&store, settings).await?;
-        store.close().await;
-        keys
+/// its database (so it works against a server started with no configuration at all). It
+/// never creates a database or a secret: a token signed with a secret no server uses
+/// would only earn 401s that cannot say why.
+async fn token(command: &TokenCommand) -> Result<(), Failure> {
+    let claims = token_claims(command)?;
+    let secret = match &command.signing.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => stored_jwt_secret(&command.database).await?,
     };
-    let claims = Claims {
+    println!("{}", Keys::new(secret.as_bytes()).mint(&claims)?);
+    Ok(())
+}
+
+/// The claims `token` signs, refusing what the server would silently ignore.
+fn token_claims(command: &TokenCommand) -> Result<Claims, Failure> {
+    let args: &TokenArgs = &command.token;
+    let mut roles = Vec::new();
+    for name in &args.roles {
+        let role = Role::parse(name).ok_or_else(|| {
+            let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
+            format!(
+                "unknown role {name:?}; the roles are {} (case matters)",
+                known.join(", ")
+            )
+        })?;
+        roles.push(role);
+    }
+    for name in &args.permissions {
+        if Permission::parse(name).is_none() {
+            let known: Vec<_> = Permission::ALL.iter().map(|p| p.name()).collect();
+            return Err(format!(
+                "unknown permission {name:?}; the permissions are {}",
+                known.join(", ")
+            )
+            .into());
+        }
+    }
+    let grants_something = !roles.is_empty() || !args.permissions.is_empty();
+    if grants_something && !roles.contains(&Role::Root) && args.client.is_none() {
+        return Err(
+            "--client is required for every role and permission but Root: a caller \
+                    other than Root acts only in its own client"
+                .into(),
+        );
+    }
+    Ok(Claims {
         sub: args.sub.clone(),
         exp: expiry_in(args.ttl),
         roles: args.roles.clone(),
         permissions: args.permissions.clone(),
         client_ext_id: args.client.clone(),
-        iss: settings.jwt_issuer.clone(),
-        aud: settings.jwt_audience.clone(),
-    };
-    println!("{}", keys.mint(&claims)?);
-    Ok(())
+        iss: command.signing.jwt_issuer.clone(),
+        aud: command.signing.jwt_audience.clone(),
+    })
+}
+
+/// The JWT secret the server generated into its database.
+async fn stored_jwt_secret(database: &Database) -> Result<String, Failure> {
+    let url = database.url();
+    let shown = idm_credentials::config::redact_url(url);
+    let hint = "point --database-url (or DATABASE_URL) at the server's database, or pass the \
+                server's --jwt-secret (IDM_JWT_SECRET)";
+    let store = Store::connect_existing(url, PoolSettings::default())
+        .await
+        .map_err(|e| format!("cannot open the database {shown} ({e}): {hint}"))?;
+    let secret = store.setting(app::JWT_SECRET_SETTING).await;
+    store.close().await;
+    match secret {
+        Ok(Some(secret)) => Ok(secret),
+        Ok(None) | Err(_) => Err(format!(
+            "the database {shown} holds no JWT secret: start the server on it once (it \
+             generates one), or {hint}"
+        )
+        .into()),
+    }
 }
 
 /// `GET /health/ready` on the local listen address: exit 0 when the server answers 200.

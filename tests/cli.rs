@@ -110,6 +110,18 @@ fn fresh_directory_sqlite_default_token_serve_and_sigterm() {
     );
     assert!(dir.join("idm.db").exists(), "the default store is ./idm.db");
 
+    let port = free_port();
+    let child = command(&dir)
+        .env("IDM_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    wait_until_live(port);
+    assert_eq!(http(port, "GET", "/health/ready", None, None).0, 200);
+
+    // The server generated the JWT secret into ./idm.db; `token` signs with it.
     let token = command(&dir)
         .args(["token", "--sub", "admin", "--role", "Root"])
         .output()
@@ -121,17 +133,6 @@ fn fresh_directory_sqlite_default_token_serve_and_sigterm() {
     );
     let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
     assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
-
-    let port = free_port();
-    let child = command(&dir)
-        .env("IDM_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    wait_until_live(port);
-    assert_eq!(http(port, "GET", "/health/ready", None, None).0, 200);
 
     let (status, body) = http(
         port,
@@ -557,4 +558,143 @@ fn a_burst_of_password_creations_hashes_a_few_at_a_time() {
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `token` refuses mistakes the server would only answer with a silent 401 or 403, and
+/// never makes a database (a token signed with a new database's secret fits no server).
+#[test]
+fn token_refuses_unknown_roles_a_missing_client_and_a_missing_database() {
+    let dir = temp_dir("token-refusals");
+    let refused = |args: &[&str], expected: &str| {
+        let output = command(&dir).arg("token").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "{args:?} was accepted");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} printed a token");
+    };
+    refused(
+        &["--sub", "admin", "--role", "Root"],
+        "cannot open the database sqlite://idm.db",
+    );
+    assert!(!dir.join("idm.db").exists(), "token created a database");
+
+    let migrate = command(&dir).arg("migrate").output().unwrap();
+    assert!(migrate.status.success());
+    refused(&["--sub", "admin", "--role", "Root"], "holds no JWT secret");
+
+    let secret = ["--jwt-secret", "cli-test-secret"];
+    let with_secret = |extra: &[&str]| -> Vec<String> {
+        secret.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let check = |extra: &[&str], expected: &str| {
+        let args = with_secret(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&args, expected);
+    };
+    check(
+        &["--sub", "a", "--role", "root"],
+        "unknown role \"root\"; the roles are Root, ClientRoot",
+    );
+    check(
+        &["--sub", "a", "--role", "Bogus", "--client", "acme"],
+        "unknown role \"Bogus\"",
+    );
+    check(
+        &[
+            "--sub",
+            "a",
+            "--permission",
+            "CredentialSmash",
+            "--client",
+            "acme",
+        ],
+        "unknown permission",
+    );
+    check(
+        &["--sub", "a", "--role", "Helpdesk"],
+        "--client is required",
+    );
+    check(
+        &["--sub", "a", "--permission", "AccessControl.CredentialView"],
+        "--client is required",
+    );
+
+    for accepted in [
+        &[
+            "--sub",
+            "a",
+            "--role",
+            "nevisIdm.Helpdesk",
+            "--client",
+            "acme",
+        ][..],
+        &["--sub", "a", "--role", "Root"],
+        &["--sub", "jdoe", "--ttl", "5m"],
+    ] {
+        let args = with_secret(accepted);
+        let output = command(&dir).arg("token").args(&args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{accepted:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Each subcommand's help lists its own flags first and only the shared ones it uses;
+/// an unset environment variable is shown without a dangling `=`.
+#[test]
+fn subcommand_help_shows_only_the_flags_it_uses() {
+    let dir = temp_dir("help");
+    let help = |args: &[&str]| {
+        let output = command(&dir).args(args).arg("--help").output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let token = help(&["token"]);
+    for flag in [
+        "--sub",
+        "--role",
+        "--permission",
+        "--client",
+        "--ttl",
+        "--database-url",
+        "--jwt-secret",
+        "--jwt-issuer",
+        "--jwt-audience",
+    ] {
+        assert!(token.contains(flag), "token --help lacks {flag}:\n{token}");
+    }
+    for flag in [
+        "--listen",
+        "--import",
+        "--body-limit",
+        "--db-max-connections",
+        "--secret-key",
+        "--swagger-ui",
+    ] {
+        assert!(!token.contains(flag), "token --help shows {flag}:\n{token}");
+    }
+    assert!(token.find("--sub").unwrap() < token.find("--database-url").unwrap());
+
+    let healthcheck = help(&["healthcheck"]);
+    assert!(healthcheck.contains("--listen"));
+    assert!(!healthcheck.contains("--database-url"), "{healthcheck}");
+    let import = help(&["import"]);
+    assert!(
+        import.contains("--secret-key") && !import.contains("--import"),
+        "{import}"
+    );
+    let serve = help(&["serve"]);
+    assert!(
+        serve.contains("--import") && serve.contains("--listen"),
+        "{serve}"
+    );
+
+    for text in [token, healthcheck, import, serve, help(&[])] {
+        assert!(
+            !text.contains("=]"),
+            "an env var with a dangling '=':\n{text}"
+        );
+    }
 }

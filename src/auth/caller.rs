@@ -106,6 +106,13 @@ impl Caller {
         user: Option<&str>,
         rule: Rule,
     ) -> Result<Access, ApiError> {
+        if self.permissions.is_empty() && !self.self_admin {
+            return Err(ApiError::PermissionDenied(
+                "The token grants no permission: none of its roles and permissions is one this \
+                 server knows (roles: Root, ClientRoot, UserAdmin, Helpdesk, SelfAdmin)"
+                    .into(),
+            ));
+        }
         if !self.acts_in(client) {
             return Err(ApiError::PermissionDenied(format!(
                 "The caller may not act in client {client}"

@@ -136,16 +136,28 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Self; 5] = [
+        Self::Root,
+        Self::ClientRoot,
+        Self::UserAdmin,
+        Self::Helpdesk,
+        Self::SelfAdmin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Root => "Root",
+            Self::ClientRoot => "ClientRoot",
+            Self::UserAdmin => "UserAdmin",
+            Self::Helpdesk => "Helpdesk",
+            Self::SelfAdmin => "SelfAdmin",
+        }
+    }
+
     /// Accepts `nevisIdm.Root` and `Root`; unknown roles are ignored by the caller.
     pub fn parse(text: &str) -> Option<Self> {
-        match text.strip_prefix("nevisIdm.").unwrap_or(text) {
-            "Root" => Some(Self::Root),
-            "ClientRoot" => Some(Self::ClientRoot),
-            "UserAdmin" => Some(Self::UserAdmin),
-            "Helpdesk" => Some(Self::Helpdesk),
-            "SelfAdmin" => Some(Self::SelfAdmin),
-            _ => None,
-        }
+        let bare = text.strip_prefix("nevisIdm.").unwrap_or(text);
+        Self::ALL.into_iter().find(|role| role.name() == bare)
     }
 
     /// The rights a role grants inside its client (Root's apply in every client).

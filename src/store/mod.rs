@@ -117,6 +117,16 @@ impl Store {
     /// Opens the database named by `url`: `postgres://` or `postgresql://` for
     /// PostgreSQL, `sqlite:` for a SQLite file (created when missing).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+        Self::open(url, settings, true).await
+    }
+
+    /// Like [`Store::connect`], but a missing SQLite file is an error, not a new database:
+    /// for commands that only read what a server keeps (`token`).
+    pub async fn connect_existing(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+        Self::open(url, settings, false).await
+    }
+
+    async fn open(url: &str, settings: PoolSettings, create: bool) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = postgres::connect(url, settings).await?;
             Ok(Self::Postgres(postgres::PgStore::new(
@@ -124,7 +134,7 @@ impl Store {
                 settings.max_write_batch,
             )))
         } else if url.starts_with("sqlite:") {
-            sqlite::connect(url, settings).await.map(Self::from)
+            sqlite::connect(url, settings, create).await.map(Self::from)
         } else {
             Err(StoreError::Config(
                 "DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into(),

@@ -19,4 +19,13 @@ impl Store {
         });
         Ok(value.0)
     }
+
+    /// The stored value of `key`, if any.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        const SELECT: &str = "SELECT value FROM settings WHERE key = $1";
+        let value: Option<(String,)> = on_pool!(self, conn => {
+            sqlx::query_as(SELECT).bind(key).fetch_optional(conn).await?
+        });
+        Ok(value.map(|(value,)| value))
+    }
 }

@@ -23,10 +23,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// little parallelism.
 pub(super) static PATCH_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-pub async fn connect(url: &str, settings: PoolSettings) -> Result<SqlitePool, StoreError> {
+pub async fn connect(
+    url: &str,
+    settings: PoolSettings,
+    create_if_missing: bool,
+) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
-        .create_if_missing(true);
+        .create_if_missing(create_if_missing);
     connect_with(SqlitePoolOptions::new(), options, settings).await
 }
 

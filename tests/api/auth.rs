@@ -66,6 +66,19 @@ both_stores! {
         assert_eq!(app.get(&path, &app.root()).await.body["stateName"], "active");
     }
 
+    /// A token whose roles this server does not know says so, instead of blaming the client.
+    async fn a_token_that_grants_nothing_is_told_so(app) {
+        let path = setup(&app).await;
+        for roles in [&["root"][..], &["Bogus"], &[]] {
+            let token = app.token("x", roles, Some("acme"));
+            let reply = app.get(&path, &token).await.expect_error(403, "errors.permissionDenied");
+            assert!(reply.body.to_string().contains("grants no permission"), "{roles:?}: {}", reply.body);
+        }
+        let elsewhere = app.token("hd", &["Helpdesk"], Some("globex"));
+        let reply = app.get(&path, &elsewhere).await.expect_error(403, "errors.permissionDenied");
+        assert!(reply.body.to_string().contains("may not act in client acme"), "{}", reply.body);
+    }
+
     /// Self-admin: own credential only; password delete needs a valid X-Token.
     async fn self_admin_mode(app) {
         let path = setup(&app).await;
