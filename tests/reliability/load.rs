@@ -1,7 +1,8 @@
-//! Part 1 on PostgreSQL with two server processes sharing one database: the same
-//! workload as `tests/api/race.rs`, its requests alternating between the processes.
+//! Part 1 with two server processes sharing one database, on PostgreSQL and on one SQLite
+//! file: the same workload as `tests/api/race.rs`, its requests alternating between the
+//! processes.
 
-use crate::support::{Http, PgTest, Server, root_token};
+use crate::support::{Http, PgTest, Server, TempDir, root_token};
 use crate::workload::{self, Until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,4 +44,30 @@ async fn two_processes_share_one_database_and_lose_nothing() {
     for target in &targets[..3] {
         workload::same_version_race(&client, target, 64).await;
     }
+}
+
+/// Two servers on one SQLite file (what the README says works for tests and small
+/// setups): SQLite's own file locks serialise their writes, and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_sqlite_file_and_lose_nothing() {
+    let dir = TempDir::new("two-sqlite");
+    let url = format!("sqlite://{}", dir.0.join("idm.db").display());
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("IDM_DB_ACQUIRE_TIMEOUT", "20s"),
+    ];
+    let a = Server::spawn(&dir.0, "a", &env);
+    let b = Server::spawn(&dir.0, "b", &env);
+    let (a, b) = (a.listening(), b.listening());
+    let client = Http::new(vec![a.addr, b.addr], root_token());
+
+    let targets = workload::seed(&client, 4, 2).await;
+    let tally = workload::hammer(&client, &targets, 16, "sqlite", Until::Count(600)).await;
+    assert_eq!(tally.ok(), 600, "{:?}", tally.errors);
+    let audit = workload::audit(&client, &targets, &tally).await;
+    assert_eq!(
+        (audit.writes, audit.acknowledged, audit.unacknowledged),
+        (600, 600, 0)
+    );
+    workload::same_version_race(&client, &targets[0], 32).await;
 }
