@@ -48,6 +48,7 @@ pub mod codes {
     pub const UNDELETED_DEPENDENCIES: &str = "errors.undeletedDependencies";
     pub const INVALID_CONFIG: &str = "errors.invalidConfig";
     pub const FATAL: &str = "errors.fatalError";
+    pub const CREDENTIAL_LOCKED: &str = "errors.credentialLocked";
 }
 
 /// Every way a request can fail. Handlers and services return this; `into_response`
@@ -74,6 +75,9 @@ pub enum ApiError {
     /// A unique thing exists already (`errors.ticketExists`, `errors.duplicateValue`, ...).
     #[error("conflict {0}: {1}")]
     Conflict(&'static str, String),
+    /// A login on a credential that is locked (`tmp-locked`, `fail-locked`).
+    #[error("locked: {0}")]
+    Locked(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("payload too large")]
@@ -110,6 +114,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::VersionConflict(_) | Self::Conflict(..) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::Locked(_) => StatusCode::LOCKED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -130,6 +135,7 @@ impl ApiError {
             Self::MethodNotAllowed => one(INVALID_DATA, "Method not allowed on this resource"),
             Self::VersionConflict(m) | Self::PreconditionFailed(m) => one(OPTIMISTIC_LOCKING, m),
             Self::Conflict(code, m) => one(code, m),
+            Self::Locked(m) => one(CREDENTIAL_LOCKED, m),
             Self::UnsupportedMediaType => one(
                 INVALID_DATA,
                 "Content-Type must be application/json or application/merge-patch+json",
@@ -226,6 +232,7 @@ mod tests {
                 409,
                 codes::TICKET_EXISTS,
             ),
+            (ApiError::Locked("x".into()), 423, codes::CREDENTIAL_LOCKED),
             (ApiError::UnsupportedMediaType, 415, codes::INVALID_DATA),
             (ApiError::PayloadTooLarge, 413, codes::INVALID_DATA),
             (ApiError::invalid("x"), 422, codes::INVALID_DATA),

@@ -6,6 +6,7 @@
 //! with `routes!(...)`: the route and its OpenAPI operation come from the same
 //! `#[utoipa::path]` (see `openapi.rs`).
 
+mod auth;
 mod credentials;
 mod directory;
 mod extract;
@@ -32,6 +33,9 @@ pub use extract::{IfMatchHeader, JsonBody, PathIds};
 /// The nevisIDM Core REST API base path.
 pub const BASE: &str = "/nevisidm/api/core/v1";
 
+/// The nevisIDM Authentication REST API base path (logins).
+pub const AUTH_BASE: &str = "/nevisidm/api/auth/v1";
+
 /// Every documented route: the API under [`BASE`], health, metrics and the document itself.
 fn documented() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
@@ -44,6 +48,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(mobile_signature::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
+        .nest(AUTH_BASE, auth::routes())
         .merge(health::routes())
         .merge(openapi::routes())
 }

@@ -69,7 +69,8 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (
         403,
         "PermissionDenied",
-        "`errors.permissionDenied`: the caller lacks a permission of this endpoint, or acts outside its client.",
+        "`errors.permissionDenied`: the caller lacks a permission of this endpoint, or acts outside its client; \
+         on a login, the credential's state or validity does not allow one.",
     ),
     (
         404,
@@ -110,6 +111,11 @@ const ERRORS: &[(u16, &str, &str)] = &[
          `validity.from` after `validity.to`, body `version` and `If-Match` disagree. `errors.modifyReadonlyData`: a read-only field changed, \
          or the credential is archived. `errors.pwdPolicyViolated`, `errors.mtanFormatE164Violated`, `errors.missingReferenceData`, \
          `errors.policyViolation`, `errors.invalidConfig`.",
+    ),
+    (
+        423,
+        "Locked",
+        "`errors.credentialLocked`: a login on a `tmp-locked` or `fail-locked` credential; nothing is counted.",
     ),
     (
         500,
@@ -223,6 +229,8 @@ error_sets! {
     ResetErrors = [400, 401, 403, 404, 409, 412, 422, 500, 503];
     /// DELETE of a client, user or policy (409 while still in use).
     DirectoryDeleteErrors = [400, 401, 403, 404, 409, 500, 503];
+    /// A login (`/nevisidm/api/auth/v1`): a JSON body; 403/423 when the credential cannot log in.
+    LoginErrors = [400, 401, 403, 404, 409, 413, 415, 422, 423, 500, 503];
     /// The readiness probe.
     ReadyErrors = [500, 503];
 }

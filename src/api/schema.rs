@@ -291,6 +291,15 @@ pub struct LoginResult {
     success: bool,
 }
 
+/// POST `.../password/login` (Authentication REST API).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordLogin {
+    /// The password to verify; non-empty.
+    #[schema(min_length = 1, max_length = 4096)]
+    password: String,
+}
+
 /// POST `/clients`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

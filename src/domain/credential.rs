@@ -79,6 +79,8 @@ pub struct LoginStats {
     pub failure_count: i64,
     pub last_success: Option<DateTime<Utc>>,
     pub last_failure: Option<DateTime<Utc>>,
+    /// When a temporary lock set by the lock engine ends (`domain::lockout`).
+    pub tmp_lock_end: Option<DateTime<Utc>>,
 }
 
 /// Password fields: only the hash (argon2id PHC, or an imported `{SSHA256}`/bcrypt digest).

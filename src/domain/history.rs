@@ -30,6 +30,10 @@ pub enum Action {
     Patch,
     Reset,
     Delete,
+    /// Locked automatically after login failures.
+    Lock,
+    /// A temporary lock ended by itself at its end time.
+    Unlock,
 }
 
 impl Action {
@@ -39,11 +43,20 @@ impl Action {
             Self::Patch => "patch",
             Self::Reset => "reset",
             Self::Delete => "delete",
+            Self::Lock => "lock",
+            Self::Unlock => "unlock",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Create, Self::Patch, Self::Reset, Self::Delete]
+        [
+            Self::Create,
+            Self::Patch,
+            Self::Reset,
+            Self::Delete,
+            Self::Lock,
+            Self::Unlock,
+        ]
             .into_iter()
             .find(|a| a.as_str() == text)
     }

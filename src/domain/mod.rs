@@ -12,6 +12,8 @@ pub mod history;
 pub mod mobile_signature;
 /// OATH: `OathPolicy` settings, secrets and the `otpauth://` provisioning URI.
 pub mod oath;
+/// The lock engine: what a login attempt does to counters and state.
+pub mod lockout;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
 /// The JSON Merge Patch reader shared by all PATCH endpoints.

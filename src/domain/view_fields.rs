@@ -261,6 +261,7 @@ mod tests {
                 failure_count: 2,
                 last_success: full.then(|| at(5)),
                 last_failure: full.then(|| at(6)),
+                tmp_lock_end: None,
             },
             reset_count: 1,
             attributes,

@@ -15,9 +15,11 @@ use crate::error::{ApiError, codes};
 use crate::store::CredentialKey;
 
 mod list;
+mod login;
 mod write;
 
 pub use list::{ListQuery, Listing, list};
+pub use login::{Attempted, LoginRules, attempt_login};
 pub use write::{ApplyFn, Modification, create, delete, modify};
 
 /// Which credential a request is about.
@@ -31,7 +33,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn key(&self) -> CredentialKey<'_> {
+    pub(crate) fn key(&self) -> CredentialKey<'_> {
         CredentialKey {
             client: self.client.as_str(),
             user: self.user.as_str(),

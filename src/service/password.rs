@@ -1,5 +1,9 @@
 //! Password credentials (seed 003): one per user, stored as an argon2id hash.
 
+mod login;
+
+pub use login::{LOGIN, login};
+
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
@@ -59,19 +63,27 @@ fn hashing_slots() -> Arc<Semaphore> {
 }
 
 async fn hash(password: String) -> Result<String, ApiError> {
+    on_hashing_slot(move || password::hash(&password))
+        .await?
+        .map_err(ApiError::Internal)
+}
+
+/// Runs `work` (an argon2id hash or verify) on the blocking pool once a hashing slot is
+/// free. The slot goes with the work, not the request: a request given up on (timeout,
+/// disconnect) still holds it until its work has finished and freed the memory.
+async fn on_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let slot = hashing_slots()
         .acquire_owned()
         .await
         .map_err(|e| ApiError::Internal(format!("hashing slots: {e}")))?;
-    // The slot goes with the hash, not the request: a request given up on (timeout,
-    // disconnect) still holds it until its hash has finished and freed the memory.
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        password::hash(&password)
+        work()
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
-    .map_err(ApiError::Internal)
+    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))
 }
 
 fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {

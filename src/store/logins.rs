@@ -1,99 +1,120 @@
-//! Login statistics: recorded in place, outside optimistic locking.
+//! Login attempts: the count, the lock decision and the state change in one transaction.
 //!
-//! Recording a login result is not a versioned change (decisions.md), so it does not go
-//! through `update_credential`: the counters are raised by the database itself, so that
-//! concurrent results never overwrite each other's increments.
+//! The credential row is read under a lock (PostgreSQL `SELECT ... FOR UPDATE`, SQLite
+//! `BEGIN IMMEDIATE`), the lock engine decides on what it read, and the write commits
+//! before the lock goes. Concurrent attempts on one credential therefore take turns: none
+//! is lost, the lock falls at exactly the threshold, and an attempt after it is refused.
+//! Attempts on different credentials do not wait on each other on PostgreSQL.
 
-use chrono::{DateTime, Utc};
 use sqlx::Connection as _;
 
-use super::credentials::{INSERT_HISTORY, bind_history};
-use super::{Store, StoreError, on_pool, retry_serialization};
-use crate::domain::credential::{Credential, LoginStats};
+use super::credentials::{
+    BY_EXT_ID_FOR_UPDATE, BY_TYPE_FOR_UPDATE, CredentialKey, INSERT_HISTORY, bind_history,
+    fetch_credential,
+};
+use super::rows::stored_credential;
+use super::{Store, StoreError, in_lease, pause_before_retry, sqlite};
+use crate::domain::credential::Credential;
 use crate::domain::history::HistoryEntry;
 
-#[derive(sqlx::FromRow)]
-struct LoginRow {
-    success_count: i64,
-    failure_count: i64,
-    last_success: Option<DateTime<Utc>>,
-    last_failure: Option<DateTime<Utc>>,
+/// What a login attempt writes: the credential's state and login columns, and the
+/// history rows of its automatic state changes (none for a plain count).
+pub struct LoginWrite {
+    pub new: Credential,
+    pub history: Vec<HistoryEntry>,
 }
 
-impl From<LoginRow> for LoginStats {
-    fn from(row: LoginRow) -> Self {
-        Self {
-            success_count: row.success_count,
-            failure_count: row.failure_count,
-            last_success: row.last_success,
-            last_failure: row.last_failure,
+/// Writes what the lock engine decided: state columns, version, counters and the
+/// temporary lock's end. Never the type's attributes (a concurrent PATCH owns those).
+const UPDATE_LOGIN: &str = "UPDATE credentials SET state = $2, state_change_reason = $3, \
+     state_change_detail = $4, version = $5, last_modified = $6, success_count = $7, \
+     failure_count = $8, last_success = $9, last_failure = $10, tmp_lock_end = $11 \
+     WHERE id = $1";
+
+macro_rules! write_login {
+    ($tx:expr, $write:expr) => {{
+        let write: &LoginWrite = $write;
+        let c = &write.new;
+        sqlx::query(UPDATE_LOGIN)
+            .bind(&c.id)
+            .bind(c.state.as_str())
+            .bind(c.state_change_reason.map(|r| r.as_str()))
+            .bind(c.state_change_detail.as_deref())
+            .bind(i64::from(c.version))
+            .bind(c.last_modified)
+            .bind(c.logins.success_count)
+            .bind(c.logins.failure_count)
+            .bind(c.logins.last_success)
+            .bind(c.logins.last_failure)
+            .bind(c.logins.tmp_lock_end)
+            .execute(&mut *$tx)
+            .await?;
+        for entry in &write.history {
+            bind_history!(sqlx::query(INSERT_HISTORY), entry)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+impl Store {
+    /// Reads the credential at `key` as stored (a temporary lock that has ended
+    /// included), with its row locked; `decide` answers what to write (if anything) and
+    /// what to answer; the write commits before the row lock goes. `decide` runs again
+    /// when the database breaks a deadlock or a serialization conflict.
+    pub async fn login_attempt<T>(
+        &self,
+        key: CredentialKey<'_>,
+        mut decide: impl FnMut(Option<Credential>) -> (Option<LoginWrite>, T),
+    ) -> Result<T, StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.try_login_attempt(key, &mut decide).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => pause_before_retry(error, tries).await?,
+            }
         }
     }
-}
 
-impl Store {
-    /// Adds one login result to credential `id` at `at`: a success raises the success
-    /// count and starts the failure count afresh, a failure raises the failure count.
-    /// Returns the statistics after the update, `None` when the credential is gone.
-    pub async fn record_login(
+    async fn try_login_attempt<T>(
         &self,
-        id: &str,
-        success: bool,
-        at: DateTime<Utc>,
-    ) -> Result<Option<LoginStats>, StoreError> {
-        const SUCCESS: &str = "UPDATE credentials SET success_count = success_count + 1, \
-             failure_count = 0, last_success = $2 WHERE id = $1 \
-             RETURNING success_count, failure_count, last_success, last_failure";
-        const FAILURE: &str = "UPDATE credentials SET failure_count = failure_count + 1, \
-             last_failure = $2 WHERE id = $1 \
-             RETURNING success_count, failure_count, last_success, last_failure";
-        let sql = if success { SUCCESS } else { FAILURE };
-        let row: Option<LoginRow> = retry_serialization(|| async {
-            Ok(on_pool!(self, conn => sqlx::query_as(sql)
-                .bind(id)
-                .bind(at)
-                .fetch_optional(conn)
-                .await?))
-        })
-        .await?;
-        Ok(row.map(LoginStats::from))
-    }
-}
-
-impl Store {
-    /// Writes the state columns of `new` (a lock after login failures) if the stored
-    /// version is still `expected_version`, with its history row, in one transaction.
-    /// Leaves the login counters alone, so concurrent login results are never undone.
-    pub async fn lock_credential(
-        &self,
-        new: &Credential,
-        expected_version: i32,
-        history: &HistoryEntry,
-    ) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE credentials SET state = $3, state_change_reason = $4, \
-             state_change_detail = $5, version = version + 1, last_modified = $6 \
-             WHERE id = $1 AND version = $2";
-        retry_serialization(|| async {
-            on_pool!(self, conn => {
-                let mut tx = conn.begin().await?;
-                let written = sqlx::query(SQL)
-                    .bind(&new.id)
-                    .bind(i64::from(expected_version))
-                    .bind(new.state.as_str())
-                    .bind(new.state_change_reason.map(|r| r.as_str()))
-                    .bind(new.state_change_detail.as_deref())
-                    .bind(new.last_modified)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if written == 0 {
-                    return Ok(false);
-                }
-                bind_history!(sqlx::query(INSERT_HISTORY), history).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(true)
-            })
-        })
-        .await
+        key: CredentialKey<'_>,
+        decide: &mut impl FnMut(Option<Credential>) -> (Option<LoginWrite>, T),
+    ) -> Result<T, StoreError> {
+        match self {
+            Store::Postgres(pool) => {
+                let mut lease = pool.acquire().await?;
+                in_lease!(lease, conn => {
+                    let mut tx = conn.begin().await?;
+                    let row = fetch_credential!(&mut *tx, key, BY_TYPE_FOR_UPDATE, BY_EXT_ID_FOR_UPDATE);
+                    let (write, answer) = decide(row.map(stored_credential).transpose()?);
+                    if let Some(write) = &write {
+                        write_login!(tx, write);
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
+                    }
+                    Ok(answer)
+                })
+            }
+            Store::Sqlite(pool) => {
+                let mut lease = pool.acquire().await?;
+                in_lease!(lease, conn => {
+                    let _writer = sqlite::PATCH_WRITER.lock().await;
+                    // The write lock first, so that nobody writes between the read and the write.
+                    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                    let row = fetch_credential!(&mut *tx, key);
+                    let (write, answer) = decide(row.map(stored_credential).transpose()?);
+                    if let Some(write) = &write {
+                        write_login!(tx, write);
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
+                    }
+                    Ok(answer)
+                })
+            }
+        }
     }
 }

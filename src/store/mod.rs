@@ -30,6 +30,7 @@ pub use directory::NewPolicy;
 pub use error::StoreError;
 pub use fixtures::Tx;
 pub use held::Held;
+pub use logins::LoginWrite;
 pub use pool::{Lease, Pool};
 pub use read_batch::ReadBatchStats;
 pub use write_batch::WriteBatchStats;

@@ -45,12 +45,24 @@ pub struct CredentialRow {
     pub last_failure: Option<DateTime<Utc>>,
     pub reset_count: i64,
     pub attributes: String,
+    pub tmp_lock_end: Option<DateTime<Utc>>,
 }
 
+/// A credential as read: a temporary lock whose end time has passed is over
+/// (`domain::lockout::settle`), so every read shows it usable again.
 impl TryFrom<CredentialRow> for Credential {
     type Error = StoreError;
 
     fn try_from(row: CredentialRow) -> Result<Self, StoreError> {
+        let mut credential = stored_credential(row)?;
+        crate::domain::lockout::settle(&mut credential, chrono::Utc::now());
+        Ok(credential)
+    }
+}
+
+/// A credential exactly as stored, a temporary lock that has ended included (for the
+/// lock engine, which records its end).
+pub fn stored_credential(row: CredentialRow) -> Result<Credential, StoreError> {
         let kind = CredentialType::parse(&row.kind)
             .ok_or_else(|| corrupt("credential type", &row.kind))?;
         let state = CredentialState::parse(&row.state)
@@ -91,10 +103,10 @@ impl TryFrom<CredentialRow> for Credential {
                 failure_count: row.failure_count,
                 last_success: row.last_success,
                 last_failure: row.last_failure,
+                tmp_lock_end: row.tmp_lock_end,
             },
             reset_count: int32("reset count", row.reset_count)?,
         })
-    }
 }
 
 #[derive(sqlx::FromRow)]

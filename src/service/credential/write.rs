@@ -54,7 +54,7 @@ impl<'a> Modification<'a> {
 /// How often a delete is tried again on top of a concurrent change before giving up.
 const MAX_ATTEMPTS: usize = 16;
 
-fn history_entry(
+pub(super) fn history_entry(
     ctx: Ctx<'_>,
     c: &Credential,
     action: Action,
@@ -73,7 +73,7 @@ fn history_entry(
 }
 
 /// The credential as an admin reads it: what history rows and read-only checks compare.
-fn admin_view(c: &Credential) -> CredentialView {
+pub(super) fn admin_view(c: &Credential) -> CredentialView {
     CredentialView::new(c, Audience::Admin, None)
 }
 

@@ -1,0 +1,151 @@
+//! POST `/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/password/login`
+//! (`api/password-login`): checks a password and records the attempt with the lock
+//! engine.
+//!
+//! What each case answers (docs/compatibility.md, "Password login"): a wrong password is
+//! 200 with statusCode 2, 3, 4 or 9; a right one 200 with 5; no client, user or
+//! password 404; a locked credential 423; any other state but `active`, or outside its
+//! validity, 403. Every request runs exactly one password verify on a hashing slot (a
+//! dummy hash when there is nothing to verify against), so that answers do not differ
+//! in time by whether a user or a credential exists.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::{MAX_PASSWORD_BYTES, on_hashing_slot, target};
+use crate::auth::{Permission as P, Rule};
+use crate::domain::credential::{Attributes, Credential};
+use crate::domain::lockout::LoginStatus;
+use crate::domain::patch::PatchDocument;
+use crate::domain::policy::PolicyType;
+use crate::domain::state::CredentialState;
+use crate::domain::{ExtId, password, time};
+use crate::error::{ApiError, codes};
+use crate::service::Ctx;
+use crate::service::credential::{self, Attempted, LoginRules};
+
+/// The Authentication REST API's permissions for a password login. (The newer
+/// `api/password-login` page names only `CredentialView`; a login moves counters and
+/// state, so this server asks for all three the API's overview lists.)
+pub const LOGIN: Rule = Rule::admin(&[
+    P::CredentialView,
+    P::CredentialModify,
+    P::CredentialChangeState,
+]);
+
+const RULES: LoginRules<'static> = LoginRules {
+    policy_type: PolicyType::Pwd,
+    allowed: &[CredentialState::Active],
+};
+
+/// How often the check runs again when the password changed while it was checked.
+const MAX_ATTEMPTS: usize = 3;
+
+/// An argon2id hash of the same parameters as the stored ones, of a password nobody
+/// knows: verified against when there is no credential, so that costs the same.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let unknown = uuid::Uuid::new_v4().to_string();
+        password::hash(&unknown).unwrap_or_default()
+    })
+}
+
+pub async fn login(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    body: Value,
+) -> Result<LoginStatus, ApiError> {
+    ctx.caller
+        .authorize(client.as_str(), Some(user.as_str()), LOGIN)?;
+    let absent = body.get("password").is_none();
+    let mut doc = PatchDocument::new(body)?;
+    let given = doc.text("password", MAX_PASSWORD_BYTES);
+    if absent {
+        doc.problem("password", "is required");
+    }
+    doc.finish(&[])?;
+    let given = given.unwrap_or_default();
+
+    let target = target(client, user);
+    for _ in 0..MAX_ATTEMPTS {
+        let found = credential::load(ctx, &target).await;
+        let stored = match &found {
+            Ok(Credential {
+                attributes: Attributes::Password(p),
+                ..
+            }) => Some(p.hash.clone()),
+            _ => None,
+        };
+        let plain = given.clone();
+        let matched = on_hashing_slot(move || match stored {
+            Some(hash) => password::verify(&plain, &hash),
+            None => {
+                let _ = password::verify(&plain, dummy_hash());
+                Some(false)
+            }
+        })
+        .await?;
+        let current = found?;
+        check_usable(&current)?;
+        let Some(matched) = matched else {
+            return Err(ApiError::unprocessable(
+                codes::INVALID_CONFIG,
+                "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
+            ));
+        };
+        let attempt = credential::attempt_login(
+            ctx,
+            &target,
+            &current,
+            Some(&current.attributes),
+            matched,
+            &RULES,
+        )
+        .await?;
+        match attempt {
+            Attempted::Done { verdict, credential } => {
+                return verdict.status().ok_or_else(|| not_usable(&credential));
+            }
+            Attempted::Missing => return Err(credential::load(ctx, &target).await.err().unwrap_or_else(|| {
+                ApiError::NotFound("The credential was deleted concurrently".into())
+            })),
+            Attempted::Changed => continue,
+        }
+    }
+    Err(ApiError::VersionConflict(
+        "The password is being changed concurrently; retry the login".into(),
+    ))
+}
+
+/// The 4xx of a credential that cannot log in now (nothing is counted).
+fn check_usable(c: &Credential) -> Result<(), ApiError> {
+    if c.state != CredentialState::Active {
+        return Err(not_usable(c));
+    }
+    let now = time::now();
+    let started = c.validity.from.is_none_or(|from| from <= now);
+    let not_ended = c.validity.to.is_none_or(|to| now <= to);
+    if !(started && not_ended) {
+        return Err(ApiError::PermissionDenied(
+            "The password credential is outside its validity period".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn not_usable(c: &Credential) -> ApiError {
+    if c.state.is_locked() {
+        ApiError::Locked(format!(
+            "The password credential is {}: no login is possible",
+            c.state.as_str()
+        ))
+    } else {
+        ApiError::PermissionDenied(format!(
+            "The password credential is {}; only an active one can log in",
+            c.state.as_str()
+        ))
+    }
+}
