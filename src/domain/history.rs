@@ -57,8 +57,8 @@ impl Action {
             Self::Lock,
             Self::Unlock,
         ]
-            .into_iter()
-            .find(|a| a.as_str() == text)
+        .into_iter()
+        .find(|a| a.as_str() == text)
     }
 }
 

@@ -317,7 +317,10 @@ mod tests {
         );
         assert_eq!(done.verdict, Verdict::Succeeded);
         let after = done.after.unwrap();
-        assert_eq!((after.logins.failure_count, after.logins.success_count), (0, 1));
+        assert_eq!(
+            (after.logins.failure_count, after.logins.success_count),
+            (0, 1)
+        );
     }
 
     #[test]

@@ -8,12 +8,12 @@ pub mod directory;
 pub mod ext_id;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
+/// The lock engine: what a login attempt does to counters and state.
+pub mod lockout;
 /// The `MobileSignaturePolicy` rules and the `signerCert` check.
 pub mod mobile_signature;
 /// OATH: `OathPolicy` settings, secrets and the `otpauth://` provisioning URI.
 pub mod oath;
-/// The lock engine: what a login attempt does to counters and state.
-pub mod lockout;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
 /// The JSON Merge Patch reader shared by all PATCH endpoints.

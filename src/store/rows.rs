@@ -63,50 +63,48 @@ impl TryFrom<CredentialRow> for Credential {
 /// A credential exactly as stored, a temporary lock that has ended included (for the
 /// lock engine, which records its end).
 pub fn stored_credential(row: CredentialRow) -> Result<Credential, StoreError> {
-        let kind = CredentialType::parse(&row.kind)
-            .ok_or_else(|| corrupt("credential type", &row.kind))?;
-        let state = CredentialState::parse(&row.state)
-            .ok_or_else(|| corrupt("credential state", &row.state))?;
-        let state_change_reason = match row.state_change_reason.as_deref() {
-            None => None,
-            Some(text) => Some(
-                StateChangeReason::parse(text)
-                    .ok_or_else(|| corrupt("state change reason", text))?,
-            ),
-        };
-        let policy = match (row.policy_id, row.policy_ext_id) {
-            (Some(id), Some(ext_id)) => Some(PolicyRef { id, ext_id }),
-            _ => None,
-        };
-        Ok(Credential {
-            attributes: Attributes::from_json(kind, &row.attributes)
-                .map_err(StoreError::Corrupt)?,
-            id: row.id,
-            client_id: row.client_id,
-            user_id: row.user_id,
-            user_ext_id: row.user_ext_id,
-            ext_id: row.ext_id,
-            policy,
-            state,
-            state_change_reason,
-            state_change_detail: row.state_change_detail,
-            modification_comment: row.modification_comment,
-            version: int32("credential version", row.version)?,
-            created: row.created,
-            last_modified: row.last_modified,
-            validity: Validity {
-                from: row.validity_from,
-                to: row.validity_to,
-            },
-            logins: LoginStats {
-                success_count: row.success_count,
-                failure_count: row.failure_count,
-                last_success: row.last_success,
-                last_failure: row.last_failure,
-                tmp_lock_end: row.tmp_lock_end,
-            },
-            reset_count: int32("reset count", row.reset_count)?,
-        })
+    let kind =
+        CredentialType::parse(&row.kind).ok_or_else(|| corrupt("credential type", &row.kind))?;
+    let state = CredentialState::parse(&row.state)
+        .ok_or_else(|| corrupt("credential state", &row.state))?;
+    let state_change_reason = match row.state_change_reason.as_deref() {
+        None => None,
+        Some(text) => Some(
+            StateChangeReason::parse(text).ok_or_else(|| corrupt("state change reason", text))?,
+        ),
+    };
+    let policy = match (row.policy_id, row.policy_ext_id) {
+        (Some(id), Some(ext_id)) => Some(PolicyRef { id, ext_id }),
+        _ => None,
+    };
+    Ok(Credential {
+        attributes: Attributes::from_json(kind, &row.attributes).map_err(StoreError::Corrupt)?,
+        id: row.id,
+        client_id: row.client_id,
+        user_id: row.user_id,
+        user_ext_id: row.user_ext_id,
+        ext_id: row.ext_id,
+        policy,
+        state,
+        state_change_reason,
+        state_change_detail: row.state_change_detail,
+        modification_comment: row.modification_comment,
+        version: int32("credential version", row.version)?,
+        created: row.created,
+        last_modified: row.last_modified,
+        validity: Validity {
+            from: row.validity_from,
+            to: row.validity_to,
+        },
+        logins: LoginStats {
+            success_count: row.success_count,
+            failure_count: row.failure_count,
+            last_success: row.last_success,
+            last_failure: row.last_failure,
+            tmp_lock_end: row.tmp_lock_end,
+        },
+        reset_count: int32("reset count", row.reset_count)?,
+    })
 }
 
 #[derive(sqlx::FromRow)]

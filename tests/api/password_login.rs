@@ -32,7 +32,8 @@ async fn with_password(app: &TestApp, policy: Option<Value>) -> String {
 }
 
 async fn login(app: &TestApp, path: &str, password: &str) -> Reply {
-    app.post(path, &app.root(), json!({"password": password})).await
+    app.post(path, &app.root(), json!({"password": password}))
+        .await
 }
 
 /// The statusCode of a processed (200) login.

@@ -173,6 +173,13 @@ pub fn operations() -> Vec<Op> {
         op!(GET "/{clientExtId}/users/{userExtId}/password", or_self(&[CV], Allowed)),
         op!(PATCH "/{clientExtId}/users/{userExtId}/password", perms(&[CV, CM]),
             || json!({"modificationComment": "patched"})),
+        // Before the reset, which puts the password back to `initial`.
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/password/login",
+            need: perms(&[CV, CM, CS]),
+            body: Some(|| json!({"password": "S3cure-Passw0rd"})),
+        },
         op!(POST "/{clientExtId}/users/{userExtId}/password/reset", or_self(&[CV, CM], WithXToken)),
         op!(POST "/{clientExtId}/users/{userExtId}/ticket", perms(&[CC]), empty),
         op!(GET "/{clientExtId}/users/{userExtId}/ticket", or_self(&[CV], Allowed)),
@@ -223,7 +230,7 @@ pub async fn populate(app: &TestApp) {
     let creates = [
         (
             "password",
-            json!({"extId": "pw-1", "password": "S3cure-Passw0rd"}),
+            json!({"extId": "pw-1", "password": "S3cure-Passw0rd", "stateName": "active"}),
         ),
         ("ticket", json!({"extId": "t-1"})),
         (

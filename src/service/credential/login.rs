@@ -50,9 +50,15 @@ pub async fn attempt_login(
         .policy
         .as_ref()
         .and_then(|p| ExtId::parse(&p.ext_id).ok());
-    let policy = policy_for(ctx, &target.client, rules.policy_type, policy_ext_id.as_ref()).await?;
-    let lock_policy = LockPolicy::of(&policy)
-        .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
+    let policy = policy_for(
+        ctx,
+        &target.client,
+        rules.policy_type,
+        policy_ext_id.as_ref(),
+    )
+    .await?;
+    let lock_policy =
+        LockPolicy::of(&policy).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
     let answer = ctx
         .store
         .login_attempt(target.key(), |stored| {
@@ -82,7 +88,10 @@ fn decide(
     if lockout::settle(&mut current, now) {
         current.version += 1;
         current.last_modified = now;
-        let changes = history::diff(&admin_view(&stored).fields(), &admin_view(&current).fields());
+        let changes = history::diff(
+            &admin_view(&stored).fields(),
+            &admin_view(&current).fields(),
+        );
         history.push(history_entry(ctx, &current, Action::Unlock, changes));
     }
     let attempt = lockout::attempt(&current, success, policy, allowed, now);

@@ -106,12 +106,20 @@ pub async fn login(
         )
         .await?;
         match attempt {
-            Attempted::Done { verdict, credential } => {
+            Attempted::Done {
+                verdict,
+                credential,
+            } => {
                 return verdict.status().ok_or_else(|| not_usable(&credential));
             }
-            Attempted::Missing => return Err(credential::load(ctx, &target).await.err().unwrap_or_else(|| {
-                ApiError::NotFound("The credential was deleted concurrently".into())
-            })),
+            Attempted::Missing => {
+                return Err(credential::load(ctx, &target)
+                    .await
+                    .err()
+                    .unwrap_or_else(|| {
+                        ApiError::NotFound("The credential was deleted concurrently".into())
+                    }));
+            }
             Attempted::Changed => continue,
         }
     }
