@@ -24,7 +24,7 @@ pub struct LoginRules<'a> {
 pub enum Attempted {
     Done {
         verdict: Verdict,
-        credential: Credential,
+        credential: Box<Credential>,
     },
     /// The credential is gone.
     Missing,
@@ -115,7 +115,7 @@ fn decide(
     });
     let answer = Attempted::Done {
         verdict: attempt.verdict,
-        credential,
+        credential: Box::new(credential),
     };
     (write, answer)
 }

@@ -60,7 +60,7 @@ pub async fn record_login(
     };
     match credential::attempt_login(ctx, &target, &current, None, success, &rules).await? {
         Attempted::Done { credential, .. } => Ok(Outcome {
-            credential,
+            credential: *credential,
             access,
             secret: None,
         }),
