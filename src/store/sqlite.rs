@@ -61,8 +61,23 @@ pub async fn connect_with(
         .await?)
 }
 
+/// sqlx takes no lock on SQLite, so two processes starting on one new file may both run
+/// a migration; the loser fails on what the winner created. Run again, it finds the
+/// winner's migrations applied (a second migration file made the window wide enough to
+/// hit in tests).
 pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    MIGRATOR.run(pool).await.map_err(StoreError::from)
+    const ATTEMPTS: u32 = 5;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match MIGRATOR.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(_) if tries < ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(tries))).await;
+            }
+            Err(error) => return Err(StoreError::from(error)),
+        }
+    }
 }
 
 /// A PATCH write in a transaction of its own. `false`: the credential changed meanwhile.
