@@ -145,7 +145,7 @@ pub async fn list(
     user: ExtId,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, CredentialType::Oath, VIEW, query).await
+    credential::list(ctx, client, user, Some(CredentialType::Oath), VIEW, query).await
 }
 
 /// PATCH (seed 002): `extId` (rename), state, comment, version, `policyExtId`, `label`.
