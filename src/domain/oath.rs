@@ -506,7 +506,10 @@ mod tests {
         let plain = parse_label("jdoe@example.com").unwrap();
         assert_eq!((plain.issuer, plain.account), (None, "jdoe@example.com"));
         let prefixed = parse_label("ACME Co:  jdoe").unwrap();
-        assert_eq!((prefixed.issuer, prefixed.account), (Some("ACME Co"), "jdoe"));
+        assert_eq!(
+            (prefixed.issuer, prefixed.account),
+            (Some("ACME Co"), "jdoe")
+        );
         for bad in ["a:b:c", ":jdoe", " :jdoe", "ACME:", "ACME:   "] {
             assert!(parse_label(bad).is_err(), "{bad}");
         }
@@ -520,7 +523,10 @@ mod tests {
         let totp = Totp::from_url(&uri).unwrap();
         assert_eq!(totp.issuer(), Some("Big Corp"), "{uri}");
         assert_eq!(totp.account_name(), "alice@bigco.com", "{uri}");
-        assert!(uri.starts_with("otpauth://totp/Big%20Corp:alice%40bigco.com?"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Big%20Corp:alice%40bigco.com?"),
+            "{uri}"
+        );
         assert!(uri.contains("issuer=Big%20Corp"), "{uri}");
 
         s.issuer = Some("ACME Corp".into());

@@ -80,7 +80,8 @@ pub(crate) fn read_label(doc: &mut PatchDocument, required: bool) -> Option<Stri
 /// The issuer of a credential labelled `label` under `issuer` ([`oath::issuer_of`]); a
 /// label prefix naming another issuer is 422.
 fn issuer_for(label: &str, issuer: Option<&str>) -> Result<Option<String>, ApiError> {
-    let label = oath::parse_label(label).map_err(|p| ApiError::invalid(format!("Field 'label' {p}")))?;
+    let label =
+        oath::parse_label(label).map_err(|p| ApiError::invalid(format!("Field 'label' {p}")))?;
     oath::issuer_of(&label, issuer).map_err(|p| ApiError::invalid(format!("Field 'label': {p}")))
 }
 

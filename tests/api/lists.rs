@@ -15,20 +15,41 @@ async fn with_credentials(app: &TestApp) {
     let root = app.root();
     for i in 0..3 {
         let body = json!({"extId": format!("m-{i}"), "mobileNumber": "+41791234567"});
-        app.post(&user_path("acme", "jdoe", "mtans"), &root, body).await.expect(201);
+        app.post(&user_path("acme", "jdoe", "mtans"), &root, body)
+            .await
+            .expect(201);
     }
     for i in 0..2 {
         let body = json!({"extId": format!("o-{i}"), "label": "jdoe"});
-        app.post(&user_path("acme", "jdoe", "oath-credentials"), &root, body).await.expect(201);
+        app.post(&user_path("acme", "jdoe", "oath-credentials"), &root, body)
+            .await
+            .expect(201);
     }
-    app.post(&user_path("acme", "jdoe", "ticket"), &root, json!({"extId": "t-1"})).await.expect(201);
+    app.post(
+        &user_path("acme", "jdoe", "ticket"),
+        &root,
+        json!({"extId": "t-1"}),
+    )
+    .await
+    .expect(201);
     let signature = json!({"extId": "ms-1", "identificator": "jdoe-sig",
         "msspIdentifier": "http://mssp.example.com", "msisdn": "+41791234567"});
-    app.post(&user_path("acme", "jdoe", "mobile-signature"), &root, signature).await.expect(201);
+    app.post(
+        &user_path("acme", "jdoe", "mobile-signature"),
+        &root,
+        signature,
+    )
+    .await
+    .expect(201);
 }
 
 fn ext_ids(page: &Value) -> Vec<String> {
-    page["items"].as_array().unwrap().iter().map(|c| c["extId"].as_str().unwrap().to_owned()).collect()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["extId"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Every page of `list` at `limit` items, following the tokens; each page checked.
@@ -41,8 +62,13 @@ async fn walk(app: &TestApp, list: &str, token: &str, limit: usize) -> Vec<Vec<S
         let items = ext_ids(&page);
         assert!(!items.is_empty() && items.len() <= limit, "{page}");
         pages.push(items);
-        let Some(next) = page["_pagination"]["continuationToken"].as_str() else { break };
-        assert!(next.ends_with(&format!("_{}", pages.last().unwrap().last().unwrap())), "{next}");
+        let Some(next) = page["_pagination"]["continuationToken"].as_str() else {
+            break;
+        };
+        assert!(
+            next.ends_with(&format!("_{}", pages.last().unwrap().last().unwrap())),
+            "{next}"
+        );
         url = format!("{list}?limit={limit}&continuationToken={next}");
         assert!(pages.len() <= 10, "pagination does not end");
     }

@@ -359,8 +359,14 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 fn validate(doc: &Value, path: &str, method: &str, reply: &Reply) {
     let status = reply.status.as_u16();
     if reply.body.is_null() {
-        let response = resolve(doc, &doc["paths"][path][method]["responses"][status.to_string()]);
-        assert!(response.is_object(), "{method} {path} does not document status {status}");
+        let response = resolve(
+            doc,
+            &doc["paths"][path][method]["responses"][status.to_string()],
+        );
+        assert!(
+            response.is_object(),
+            "{method} {path} does not document status {status}"
+        );
         return;
     }
     let errors = schema_errors(doc, path, method, status, &reply.body);
