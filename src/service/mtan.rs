@@ -142,7 +142,7 @@ pub async fn list(
     user: ExtId,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, CredentialType::Mtan, VIEW, query).await
+    credential::list(ctx, client, user, Some(CredentialType::Mtan), VIEW, query).await
 }
 
 /// PATCH (seed 000): state (not `archived`), comment, version, `mobileNumber`.

@@ -79,8 +79,9 @@ fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, Api
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
-/// POST: with a password, checks it against the policy and stores its hash; without one,
-/// a policy with `resetCodeEnabled` makes the server generate it and show it once.
+/// POST: with a password, checks it against the policy and stores its hash; a policy with
+/// `resetCodeEnabled` instead makes the server generate it and show it once, and then a
+/// given password is refused.
 pub async fn create(
     ctx: Ctx<'_>,
     client: ExtId,
@@ -100,6 +101,14 @@ pub async fn create(
         credential::policy_for(ctx, &client, PolicyType::Pwd, common.policy.as_ref()).await?;
     let rules = rules(&policy)?;
     let (plain, secret) = match given {
+        // create-password: the password "must be omitted when resetCodeEnabled is true".
+        Some(_) if rules.reset_code_enabled => {
+            return Err(ApiError::invalid(format!(
+                "Field 'password' must be omitted: policy {} has resetCodeEnabled, so the \
+                 server generates the password",
+                policy.ext_id
+            )));
+        }
         Some(plain) => (plain, None),
         None if rules.reset_code_enabled => {
             let generated = rules.generate(&owner.login_id).ok_or_else(|| {

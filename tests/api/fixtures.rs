@@ -186,7 +186,7 @@ both_stores! {
             let oath = &mut doc["users"][0]["credentials"][4];
             oath["secret"] = json!("not base32!");
             oath["digits"] = json!(9);
-            oath["label"] = json!("a:b");
+            oath["label"] = json!("a:b:c");
         });
         let problems = refused(&app, &app.secret_key, &fixture).await;
         let expected = [
@@ -200,6 +200,10 @@ both_stores! {
             assert!(problems.iter().any(|p| p.starts_with(prefix)), "{prefix} not in {problems:?}");
         }
         assert_eq!(problems.len(), expected.len(), "{problems:?}");
+        // An `Issuer:account` label is read as on the REST create: its issuer must be the policy's.
+        let fixture = edited(|doc| doc["users"][0]["credentials"][4]["label"] = json!("Other:jdoe"));
+        let problems = refused(&app, &app.secret_key, &fixture).await;
+        assert!(problems.len() == 1 && problems[0].starts_with("users[0].credentials[4].label: label's issuer"), "{problems:?}");
 
         let fixture = edited(|doc| {
             doc["users"][0]["credentials"][3]["msisdn"] = json!("+33612345678");

@@ -14,6 +14,7 @@ mod directory;
 mod errors;
 mod fixtures;
 mod hostile;
+mod lists;
 mod mobile_signature;
 mod mtan;
 mod mtan_login;
