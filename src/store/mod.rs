@@ -31,6 +31,8 @@ pub use error::StoreError;
 pub use fixtures::Tx;
 pub use held::Held;
 pub use pool::{Lease, Pool};
+/// The read batch's statement, for the tests that check its plan.
+pub use read_batch::READ_BATCH;
 pub use read_batch::ReadBatchStats;
 pub use write_batch::WriteBatchStats;
 

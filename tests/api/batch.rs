@@ -42,7 +42,8 @@ async fn assert_metric(app: &TestApp, name: &str, value: u64) {
     assert!(text.contains(&format!("{name} {value}")), "{text}");
 }
 
-async fn with_tickets(app: &TestApp, users: usize) -> Vec<String> {
+/// Client `acme` with `users` users `u<i>`, each with a ticket `t-<i>`: their paths.
+pub async fn with_tickets(app: &TestApp, users: usize) -> Vec<String> {
     app.client_with_user("acme", "u0").await;
     let root = app.root();
     let mut paths = Vec::new();

@@ -22,6 +22,7 @@ mod oath;
 mod openapi;
 mod ops;
 mod password;
+mod plans;
 mod pool;
 mod race;
 mod ticket;
