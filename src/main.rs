@@ -175,7 +175,8 @@ async fn token(settings: &Settings, args: &TokenArgs) -> Result<(), Failure> {
         permissions: args.permissions.clone(),
         client_ext_id: args.client.clone(),
         iss: settings.jwt_issuer.clone(),
-        aud: settings.jwt_audience.clone(),
+        aud: settings.jwt_audience.clone().map(Into::into),
+        nbf: None,
     };
     println!("{}", keys.mint(&claims)?);
     Ok(())

@@ -4,18 +4,27 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// Clock skew allowed on `exp`, in seconds.
+/// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
 /// How many verified Bearer tokens [`Keys::verify_bearer`] remembers before it starts over.
 const VERIFIED_CAPACITY: usize = 1024;
 
-/// The claims this server reads from a Bearer token (and writes with `token`).
+/// The claims this server reads from a Bearer token (and writes with `token`). `exp` and
+/// `nbf` are NumericDates (RFC 7519 section 2): a fraction of a second is allowed, and cut off.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
+    #[serde(deserialize_with = "numeric_date")]
     pub exp: u64,
+    /// Not valid before (RFC 7519 section 4.1.5).
+    #[serde(
+        default,
+        deserialize_with = "optional_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nbf: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -29,10 +38,48 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
 }
 
-/// The `X-Token` of self-admin mode: who re-authenticated, and until when.
+/// `aud`: one string or an array of them (RFC 7519 section 4.1.3); the token is for this
+/// server when the configured audience is among them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<String> for Audience {
+    fn from(audience: String) -> Self {
+        Self::One(audience)
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Self {
+        Self::One(audience.to_owned())
+    }
+}
+
+/// A NumericDate in whole seconds: an integer, or a number with a fraction (cut off).
+fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    if seconds.is_finite() && (0.0..1.8e19).contains(&seconds) {
+        Ok(seconds.trunc() as u64)
+    } else {
+        Err(serde::de::Error::custom("not a NumericDate"))
+    }
+}
+
+fn optional_numeric_date<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    numeric_date(deserializer).map(Some)
+}
+
+/// The `X-Token` of self-admin mode: who re-authenticated (the time claims are checked by
+/// the validation).
 #[derive(Debug, Deserialize)]
 struct XTokenClaims {
     sub: String,
@@ -122,6 +169,9 @@ impl Keys {
                 self.remember().remove(token);
                 return Err("invalid token: ExpiredSignature".into());
             }
+            if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS)) {
+                return Err("invalid token: ImmatureSignature".into());
+            }
             return Ok(claims);
         }
         let claims = self.verify_signature(token)?;
@@ -147,13 +197,13 @@ impl Keys {
     }
 
     fn verify_signature(&self, token: &str) -> Result<Claims, String> {
-        let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        let header = header_of(token)?;
         let key = match (header.alg, &self.public) {
             (Algorithm::HS256, _) => &self.hs_decoding,
             (alg, Some((allowed, key))) if alg == *allowed => key,
             (alg, _) => return Err(format!("token algorithm {alg:?} is not accepted")),
         };
-        let mut validation = Validation::new(header.alg);
+        let mut validation = validation(header.alg);
         let mut required = vec!["exp", "sub"];
         if self.issuer.is_some() {
             required.push("iss");
@@ -162,7 +212,6 @@ impl Keys {
             required.push("aud");
         }
         validation.set_required_spec_claims(&required);
-        validation.leeway = LEEWAY_SECS;
         match &self.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -171,20 +220,24 @@ impl Keys {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        decode::<Claims>(token, key, &validation)
+        let claims = decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
-            .map_err(|e| format!("invalid token: {e}"))
+            .map_err(|e| format!("invalid token: {e}"))?;
+        named(&claims.sub)?;
+        Ok(claims)
     }
 
     /// Verifies an `X-Token` (HS256 with the server secret) and returns its `sub`.
     pub fn verify_x_token(&self, token: &str) -> Result<String, String> {
-        let mut validation = Validation::new(Algorithm::HS256);
+        header_of(token)?;
+        let mut validation = validation(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = LEEWAY_SECS;
         validation.validate_aud = false;
-        decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
+        let sub = decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
             .map(|data| data.claims.sub)
-            .map_err(|e| format!("invalid X-Token: {e}"))
+            .map_err(|e| format!("invalid X-Token: {e}"))?;
+        named(&sub)?;
+        Ok(sub)
     }
 
     /// Signs `claims` with HS256 and the server secret (`idm-credentials token`).
@@ -196,6 +249,32 @@ impl Keys {
         )
         .map_err(|e| format!("cannot sign token: {e}"))
     }
+}
+
+/// The header of `token`, refused when it names extensions that must be understood
+/// (`crit`, RFC 7515 section 4.1.11): this server understands none.
+fn header_of(token: &str) -> Result<Header, String> {
+    let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+    match &header.crit {
+        Some(names) => Err(format!("unsupported critical header parameters {names:?}")),
+        None => Ok(header),
+    }
+}
+
+/// The checks common to Bearer tokens and X-Tokens: `exp` and `nbf` with [`LEEWAY_SECS`].
+fn validation(alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    validation
+}
+
+/// A `sub` must name someone: it is the actor of history and the self-admin's user.
+fn named(sub: &str) -> Result<(), String> {
+    if sub.trim().is_empty() {
+        return Err("invalid token: empty sub".into());
+    }
+    Ok(())
 }
 
 /// Seconds since the epoch, `ttl` from now.
@@ -262,6 +341,22 @@ mod tests {
         c.aud = Some("idm".into());
         let token = keys.mint(&c).unwrap();
         assert!(keys.verify_bearer(&token).is_ok());
+        c.aud = Some(Audience::Many(vec!["other".into(), "idm".into()]));
+        assert!(keys.verify_bearer(&keys.mint(&c).unwrap()).is_ok());
+        c.aud = Some(Audience::Many(vec!["other".into()]));
+        assert!(keys.verify_bearer(&keys.mint(&c).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_before_its_nbf() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let now = now_secs();
+        let mut c = claims(now + 600);
+        c.nbf = Some(now);
+        let token = keys.mint(&c).unwrap();
+        assert!(keys.verify_bearer(&token).is_ok());
+        assert!(keys.verify_bearer_at(&token, now - LEEWAY_SECS - 1).is_err());
+        assert!(keys.verify_bearer_at(&token, now).is_ok());
     }
 
     #[test]

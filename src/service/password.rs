@@ -87,9 +87,7 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let given = doc.text("password", MAX_PASSWORD_BYTES);
@@ -148,9 +146,7 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
@@ -182,9 +178,7 @@ pub async fn reset(
     user: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), RESET)?;
+    let access = ctx.authorize_user(client.as_str(), user.as_str(), RESET).await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;

@@ -14,6 +14,7 @@ mod directory;
 mod errors;
 mod fixtures;
 mod hostile;
+mod jwt;
 mod mobile_signature;
 mod mtan;
 mod mtan_login;
@@ -23,6 +24,7 @@ mod ops;
 mod password;
 mod pool;
 mod race;
+mod self_admin;
 mod ticket;
 #[path = "../common/workload.rs"]
 mod workload;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::load_user;
 use crate::auth::{Access, Rule};
-use crate::domain::ExtId;
+use crate::domain::{ExtId, time};
 use crate::domain::credential::{Credential, CredentialType};
 use crate::error::ApiError;
 use crate::service::Ctx;
@@ -47,6 +47,7 @@ fn parse_token(token: &str) -> Result<(DateTime<Utc>, String), ApiError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::from_timestamp_millis)
+        .filter(time::in_range)
         .ok_or_else(malformed)?;
     let ext_id = ExtId::parse(ext_id).map_err(|_| malformed())?;
     Ok((created, ext_id.into_string()))
@@ -61,9 +62,7 @@ pub async fn list(
     rule: Rule,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), rule)?;
+    let access = ctx.authorize_user(client.as_str(), user.as_str(), rule).await?;
     let limit = match query.limit {
         None | Some(0) => DEFAULT_LIMIT,
         Some(n) if (1..=MAX_PAGE).contains(&n) => n,
