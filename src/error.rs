@@ -160,7 +160,9 @@ impl IntoResponse for ApiError {
         match &self {
             // The cause is for operators, once; the client gets a fixed sentence.
             Self::Internal(cause) => tracing::error!(cause = cause.as_str(), "internal error"),
-            Self::Unavailable(cause) => tracing::warn!(cause = cause.as_str(), "database unavailable"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(cause = cause.as_str(), "database unavailable")
+            }
             _ => {}
         }
         let status = self.status();

@@ -169,7 +169,10 @@ impl Keys {
                 self.remember().remove(token);
                 return Err("invalid token: ExpiredSignature".into());
             }
-            if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS)) {
+            if claims
+                .nbf
+                .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+            {
                 return Err("invalid token: ImmatureSignature".into());
             }
             return Ok(claims);
@@ -355,7 +358,10 @@ mod tests {
         c.nbf = Some(now);
         let token = keys.mint(&c).unwrap();
         assert!(keys.verify_bearer(&token).is_ok());
-        assert!(keys.verify_bearer_at(&token, now - LEEWAY_SECS - 1).is_err());
+        assert!(
+            keys.verify_bearer_at(&token, now - LEEWAY_SECS - 1)
+                .is_err()
+        );
         assert!(keys.verify_bearer_at(&token, now).is_ok());
     }
 

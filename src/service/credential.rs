@@ -102,7 +102,9 @@ pub async fn get(
     target: &Target,
     rule: crate::auth::Rule,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(target.client.as_str(), target.user.as_str(), rule).await?;
+    let access = ctx
+        .authorize_user(target.client.as_str(), target.user.as_str(), rule)
+        .await?;
     let credential = load(ctx, target).await?;
     Ok(Outcome {
         credential,

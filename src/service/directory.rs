@@ -230,12 +230,14 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
 }
 
 pub async fn get_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<User, ApiError> {
-    ctx.authorize_user(client.as_str(), user.as_str(), USER_VIEW).await?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_VIEW)
+        .await?;
     load_user(ctx, &client, &user).await
 }
 
 pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(), ApiError> {
-    ctx.authorize_user(client.as_str(), user.as_str(), USER_DELETE).await?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_DELETE)
+        .await?;
     let found = load_user(ctx, &client, &user).await?;
     ctx.store.delete_user(&found.id).await?;
     Ok(())
@@ -247,7 +249,9 @@ pub async fn list_credentials(
     client: ExtId,
     user: ExtId,
 ) -> Result<(Vec<Credential>, Access), ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREDENTIALS_VIEW).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREDENTIALS_VIEW)
+        .await?;
     load_user(ctx, &client, &user).await?;
     let page = Page {
         limit: MAX_PAGE,
@@ -271,7 +275,8 @@ pub async fn history(
     user: ExtId,
     ext_id: ExtId,
 ) -> Result<Vec<HistoryEntry>, ApiError> {
-    ctx.authorize_user(client.as_str(), user.as_str(), HISTORY_VIEW).await?;
+    ctx.authorize_user(client.as_str(), user.as_str(), HISTORY_VIEW)
+        .await?;
     let found = ctx
         .store
         .find_credential_by_ext_id(client.as_str(), user.as_str(), ext_id.as_str())

@@ -123,7 +123,9 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let absent: Vec<&str> = REQUIRED
         .into_iter()
         .filter(|name| body.get(name).is_none())
@@ -175,7 +177,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let policy_change = doc.ext_id("policyExtId", true);

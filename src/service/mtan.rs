@@ -88,7 +88,9 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &PATCH_STATES);
     let number = match read_number(&mut doc) {
@@ -152,7 +154,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &PATCH_STATES);
     let number = read_number(&mut doc);

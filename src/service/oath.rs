@@ -96,7 +96,9 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let label = read_label(&mut doc, true);
@@ -158,7 +160,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let rename = doc.ext_id("extId", false).set();

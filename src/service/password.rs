@@ -87,7 +87,9 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let given = doc.text("password", MAX_PASSWORD_BYTES);
@@ -146,7 +148,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
@@ -178,7 +182,9 @@ pub async fn reset(
     user: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), RESET).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), RESET)
+        .await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;

@@ -45,7 +45,9 @@ pub async fn create(
     user: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), CREATE).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let identification = doc.clearable_text("identification", MAX_TEXT_LEN).set();
@@ -84,7 +86,9 @@ pub async fn patch(
     body: Value,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let policy_change = doc.ext_id("policyExtId", true);
@@ -156,7 +160,9 @@ pub async fn reset(
     user: ExtId,
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), MODIFY).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Ticket).await?;
     let lifetime = policy

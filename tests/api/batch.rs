@@ -297,7 +297,10 @@ async fn a_failed_batch_fails_only_the_patch_at_fault(pool: sqlx::PgPool) {
     fourth.expect(200);
     assert!(stats(&app).splits >= 1, "{:?}", stats(&app));
 
-    assert_eq!(app.get(&paths[2], &root).await.expect(200).body["version"], 1);
+    assert_eq!(
+        app.get(&paths[2], &root).await.expect(200).body["version"],
+        1
+    );
     assert_eq!(app.history_len("acme", "u2", "t-2").await, 1);
     for i in [0, 1, 3, 4] {
         let got = app.get(&paths[i], &root).await.expect(200).body;

@@ -21,7 +21,12 @@ fn now() -> u64 {
 
 /// `claims` signed with HS256 and the test secret, under `header`'s extra fields.
 fn hs256(header: Header, claims: &Value) -> String {
-    encode(&header, claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+    encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn rs256(claims: &Value) -> String {

@@ -275,9 +275,14 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(idm_credentials::server::serve(listener, router, Default::default(), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(idm_credentials::server::serve(
+        listener,
+        router,
+        Default::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
     client
         .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -13,9 +13,13 @@ const OATH: &str = "oath-credentials";
 async fn setup(app: &TestApp) -> (String, String) {
     app.client_with_user("acme", "jdoe").await;
     let root = app.root();
-    app.post(&user_path("acme", "jdoe", OATH), &root, json!({"extId": "o-1", "label": "phone"}))
-        .await
-        .expect(201);
+    app.post(
+        &user_path("acme", "jdoe", OATH),
+        &root,
+        json!({"extId": "o-1", "label": "phone"}),
+    )
+    .await
+    .expect(201);
     let password = user_path("acme", "jdoe", "password");
     app.post(&password, &root, json!({"password": "S3cure-Passw0rd"}))
         .await

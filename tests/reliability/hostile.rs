@@ -82,7 +82,9 @@ async fn slow_heads_and_idle_keep_alive_connections_are_closed() {
     }
     assert!(slowest < Duration::from_secs(3), "{slowest:?}");
     assert!(idlest < Duration::from_secs(2), "{idlest:?}");
-    eprintln!("20 half-sent heads closed after at most {slowest:?}, 20 idle keep-alive sockets after at most {idlest:?}");
+    eprintln!(
+        "20 half-sent heads closed after at most {slowest:?}, 20 idle keep-alive sockets after at most {idlest:?}"
+    );
     send(server.addr, "GET", "/health/live", &[], None)
         .await
         .expect(200);
@@ -135,7 +137,8 @@ async fn hostile_methods_and_request_ids_are_not_logged_raw() {
     let (_dir, server) = sqlite_server("log-forging", &[]);
     for i in 0..20 {
         let method = format!("Y{i}{}", "Y".repeat(64_000));
-        let request = format!("{method} /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let request =
+            format!("{method} /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         let reply = exchange(server.addr, request.as_bytes()).await.unwrap();
         assert_eq!(reply.status, 405, "{}", reply.raw());
     }
@@ -159,12 +162,14 @@ async fn hostile_methods_and_request_ids_are_not_logged_raw() {
     )
     .await
     .expect(200);
-    let metrics = send(server.addr, "GET", "/metrics", &[], None).await.expect(200);
+    let metrics = send(server.addr, "GET", "/metrics", &[], None)
+        .await
+        .expect(200);
     assert!(!metrics.text.contains("YYYY"), "{}", metrics.text);
     assert!(
-        metrics
-            .text
-            .contains(r#"http_requests_total{method="other",route="/health/live",status="405"} 20"#),
+        metrics.text.contains(
+            r#"http_requests_total{method="other",route="/health/live",status="405"} 20"#
+        ),
         "{}",
         metrics.text
     );
@@ -178,13 +183,25 @@ async fn hostile_methods_and_request_ids_are_not_logged_raw() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!logs.contains("YYYY"), "no raw method in the log");
-    assert!(!logs.contains("route=/forged") && !logs.contains("status=500"), "{logs}");
-    assert!(!logs.contains("abc status"), "the forged id is not logged: {logs}");
+    assert!(
+        !logs.contains("route=/forged") && !logs.contains("status=500"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("abc status"),
+        "the forged id is not logged: {logs}"
+    );
     let line = logs
         .lines()
         .find(|line| line.contains(&generated) && line.contains("request"))
         .unwrap_or_else(|| panic!("no request line with {generated}: {logs}"));
-    assert!(line.contains(r#"route="/health/live""#) || line.contains("route=/health/live"), "{line}");
-    assert!(logs.contains(r#"request_id="req-16.ok_1""#), "a safe id is kept, quoted: {logs}");
+    assert!(
+        line.contains(r#"route="/health/live""#) || line.contains("route=/health/live"),
+        "{line}"
+    );
+    assert!(
+        logs.contains(r#"request_id="req-16.ok_1""#),
+        "a safe id is kept, quoted: {logs}"
+    );
     assert!(logs.contains(r#"method="other""#), "{logs}");
 }

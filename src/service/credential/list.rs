@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::load_user;
 use crate::auth::{Access, Rule};
-use crate::domain::{ExtId, time};
 use crate::domain::credential::{Credential, CredentialType};
+use crate::domain::{ExtId, time};
 use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::service::directory::MAX_PAGE;
@@ -62,7 +62,9 @@ pub async fn list(
     rule: Rule,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), rule).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), rule)
+        .await?;
     let limit = match query.limit {
         None | Some(0) => DEFAULT_LIMIT,
         Some(n) if (1..=MAX_PAGE).contains(&n) => n,

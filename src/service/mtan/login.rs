@@ -74,7 +74,9 @@ pub async fn record_login(
     ext_id: ExtId,
     body: Value,
 ) -> Result<Outcome, ApiError> {
-    let access = ctx.authorize_user(client.as_str(), user.as_str(), LOGIN).await?;
+    let access = ctx
+        .authorize_user(client.as_str(), user.as_str(), LOGIN)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let success = doc.boolean("success");
     if success.is_none() {
