@@ -80,8 +80,7 @@ both_stores! {
     /// understands none, so the token is refused (RFC 7515 section 4.1.11).
     async fn a_token_with_critical_extensions_is_refused(app) {
         let path = setup(&app).await;
-        let mut header = Header::default();
-        header.crit = Some(vec!["exp".into()]);
+        let header = Header { crit: Some(vec!["exp".into()]), ..Header::default() };
         app.get(&path, &hs256(header, &root(json!({})))).await.expect_error(401, "errors.unauthenticated");
     }
 
@@ -135,8 +134,7 @@ both_stores! {
             claims
         };
         app.send(delete_with(hs256(Header::default(), &x(json!({"nbf": now() + 600}))))).await.expect_error(401, "errors.unauthenticated");
-        let mut critical = Header::default();
-        critical.crit = Some(vec!["exp".into()]);
+        let critical = Header { crit: Some(vec!["exp".into()]), ..Header::default() };
         app.send(delete_with(hs256(critical, &x(json!({}))))).await.expect_error(401, "errors.unauthenticated");
         app.get(&path, &app.root()).await.expect(200);
         app.send(delete_with(hs256(Header::default(), &x(json!({"nbf": now() - 60, "exp": now() as f64 + 600.25}))))).await.expect(204);
