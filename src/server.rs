@@ -83,7 +83,6 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
         let io = TokioIo::new(IdleTimeout::new(stream, connections.keep_alive_timeout));
         // The router is finished once (`with_state` ran in `build_router`): a clone is a
         // reference count, not a rebuild of its routes.

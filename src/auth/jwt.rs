@@ -4,79 +4,14 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Deserialize;
+
+pub use super::claims::{Audience, Claims};
 
 /// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
 /// How many verified Bearer tokens [`Keys::verify_bearer`] remembers before it starts over.
 const VERIFIED_CAPACITY: usize = 1024;
-
-/// The claims this server reads from a Bearer token (and writes with `token`). `exp` and
-/// `nbf` are NumericDates (RFC 7519 section 2): a fraction of a second is allowed, and cut off.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    #[serde(deserialize_with = "numeric_date")]
-    pub exp: u64,
-    /// Not valid before (RFC 7519 section 4.1.5).
-    #[serde(
-        default,
-        deserialize_with = "optional_numeric_date",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub nbf: Option<u64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub roles: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<String>,
-    #[serde(
-        rename = "clientExtId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_ext_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<Audience>,
-}
-
-/// `aud`: one string or an array of them (RFC 7519 section 4.1.3); the token is for this
-/// server when the configured audience is among them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl From<String> for Audience {
-    fn from(audience: String) -> Self {
-        Self::One(audience)
-    }
-}
-
-impl From<&str> for Audience {
-    fn from(audience: &str) -> Self {
-        Self::One(audience.to_owned())
-    }
-}
-
-/// A NumericDate in whole seconds: an integer, or a number with a fraction (cut off).
-fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    let seconds = f64::deserialize(deserializer)?;
-    if seconds.is_finite() && (0.0..1.8e19).contains(&seconds) {
-        Ok(seconds.trunc() as u64)
-    } else {
-        Err(serde::de::Error::custom("not a NumericDate"))
-    }
-}
-
-fn optional_numeric_date<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u64>, D::Error> {
-    numeric_date(deserializer).map(Some)
-}
 
 /// The `X-Token` of self-admin mode: who re-authenticated (the time claims are checked by
 /// the validation).
@@ -272,10 +207,11 @@ fn validation(alg: Algorithm) -> Validation {
     validation
 }
 
-/// A `sub` must name someone: it is the actor of history and the self-admin's user.
+/// A `sub` must name someone: it is the actor of history and the self-admin's user. No
+/// control characters either: PostgreSQL cannot store a NUL, and the log would show the rest.
 fn named(sub: &str) -> Result<(), String> {
-    if sub.trim().is_empty() {
-        return Err("invalid token: empty sub".into());
+    if sub.trim().is_empty() || sub.chars().any(char::is_control) {
+        return Err("invalid token: empty sub, or one with control characters".into());
     }
     Ok(())
 }

@@ -84,10 +84,11 @@ both_stores! {
         app.get(&path, &hs256(header, &root(json!({})))).await.expect_error(401, "errors.unauthenticated");
     }
 
-    /// An empty `sub` names nobody (history would record an empty actor).
+    /// An empty `sub` names nobody (history would record an empty actor); control
+    /// characters are refused too (PostgreSQL cannot store a NUL).
     async fn a_token_with_an_empty_sub_is_refused(app) {
         let path = setup(&app).await;
-        for sub in ["", "  "] {
+        for sub in ["", "  ", "root\u{0}admin", "root\nadmin"] {
             let token = hs256(Header::default(), &root(json!({"sub": sub})));
             app.patch(&path, &token, json!({"stateName": "disabled"})).await.expect_error(401, "errors.unauthenticated");
         }
