@@ -226,14 +226,14 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
 }
 
 pub async fn get_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<User, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), USER_VIEW)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_VIEW)
+        .await?;
     load_user(ctx, &client, &user).await
 }
 
 pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), USER_DELETE)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_DELETE)
+        .await?;
     let found = load_user(ctx, &client, &user).await?;
     ctx.store.delete_user(&found.id).await?;
     Ok(())
@@ -257,8 +257,8 @@ pub async fn history(
     user: ExtId,
     ext_id: ExtId,
 ) -> Result<Vec<HistoryEntry>, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), HISTORY_VIEW)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), HISTORY_VIEW)
+        .await?;
     let found = ctx
         .store
         .find_credential_by_ext_id(client.as_str(), user.as_str(), ext_id.as_str())

@@ -106,8 +106,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let label = read_label(&mut doc, true);
@@ -172,8 +172,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let rename = doc.ext_id("extId", false).set();

@@ -89,8 +89,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let given = doc.text("password", MAX_PASSWORD_BYTES);
@@ -158,8 +158,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
@@ -192,8 +192,8 @@ pub async fn reset(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), RESET)?;
+        .authorize_user(client.as_str(), user.as_str(), RESET)
+        .await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;

@@ -251,6 +251,10 @@ pub struct CredentialWrite {
     pub expected_version: i32,
     pub history: HistoryEntry,
     pub write_logins: bool,
+    /// The write can fail for a reason of its own: a new extId can be taken, a new policy
+    /// deleted meanwhile. On PostgreSQL it then runs in a statement of its own, so that it
+    /// cannot fail a batch of other callers' writes (which would rerun them one by one).
+    pub alone: bool,
 }
 
 /// What a read-then-write decided on the credential it read: to stop with `T` (nothing

@@ -226,7 +226,7 @@ pub(crate) async fn pause_before_retry(error: StoreError, tries: u32) -> Result<
     match error {
         StoreError::Retryable(cause) if tries < ATTEMPTS => {
             let jitter = rand::random::<u64>() % 20;
-            tracing::debug!(%cause, tries, "retrying write transaction");
+            tracing::debug!(cause = cause.as_str(), tries, "retrying write transaction");
             tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
             Ok(())
         }

@@ -274,7 +274,7 @@ both_stores! {
             doc["users"][0]["credentials"][2]["mobileNumber"] = json!("079 123 45 67");
             doc["users"][0]["contacts"]["email"] = json!("not-an-address");
             doc["users"][1]["credentials"][0]["password"] = json!("$2b$12$tooshort");
-            doc["users"][0]["credentials"][1]["validity"] = json!({"from": "yesterday"});
+            doc["users"][0]["credentials"][1]["validity"] = json!({"from": "yesterday", "to": "9999-12-31T23:59:59-23:59"});
             doc["policies"][4]["policyType"] = json!("FaxPolicy");
         });
         let problems = refused(&app, &app.secret_key, &fixture).await;
@@ -282,6 +282,7 @@ both_stores! {
             "policies[4].policyType: must be one of",
             "users[0].contacts.email: must be an email address",
             "users[0].credentials[1].validity.from: must be an RFC 3339 timestamp",
+            "users[0].credentials[1].validity.to: must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
             "users[0].credentials[2].mobileNumber: not a valid E.164 number",
             "users[0].credentials[4].policyExtId: client acme has no default OathPolicy",
             "users[1].credentials[0].password: is not a valid bcrypt hash",

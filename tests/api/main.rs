@@ -14,6 +14,7 @@ mod directory;
 mod errors;
 mod fixtures;
 mod hostile;
+mod jwt;
 mod lists;
 mod mobile_signature;
 mod mtan;
@@ -25,6 +26,7 @@ mod password;
 mod plans;
 mod pool;
 mod race;
+mod self_admin;
 mod ticket;
 #[path = "../common/workload.rs"]
 mod workload;

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::load_user;
 use crate::auth::{Access, Rule, SelfAdmin};
-use crate::domain::ExtId;
 use crate::domain::credential::{Credential, CredentialType};
+use crate::domain::{ExtId, time};
 use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::store::Page;
@@ -49,6 +49,7 @@ fn parse_token(token: &str) -> Result<(DateTime<Utc>, String), ApiError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::from_timestamp_millis)
+        .filter(time::in_range)
         .ok_or_else(malformed)?;
     let ext_id = ExtId::parse(ext_id).map_err(|_| malformed())?;
     Ok((created, ext_id.into_string()))
@@ -78,8 +79,8 @@ pub async fn list(
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), rule)?;
+        .authorize_user(client.as_str(), user.as_str(), rule)
+        .await?;
     let limit = page_size(query.limit)?;
     let after = query
         .continuation_token
