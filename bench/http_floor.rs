@@ -82,6 +82,7 @@ async fn patch_comment(
             expected_version: current.version,
             history: entry,
             write_logins: false,
+            alone: false,
         };
         if held.update_credential(&write).await.map_err(failed)? {
             return Ok(Json(

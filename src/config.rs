@@ -206,6 +206,14 @@ pub struct Settings {
     /// How long a request may take before 503.
     #[arg(long, env = "IDM_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, hide_env_values = true)]
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers, counted from the connection's
+    /// start or the end of its previous response; then the connection is closed.
+    #[arg(long, env = "IDM_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, hide_env_values = true)]
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection may wait idle for its next request (at most the
+    /// header-read timeout) before it is closed.
+    #[arg(long, env = "IDM_KEEP_ALIVE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, hide_env_values = true)]
+    pub keep_alive_timeout: Duration,
     /// Largest request body in bytes (413 beyond).
     #[arg(
         long,
@@ -271,7 +279,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
+             secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} header_read_timeout={:?} keep_alive_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen.address,
             redact_url(self.database.url()),
             set(&self.signing.jwt_secret),
@@ -283,6 +291,8 @@ impl Settings {
             self.pool.db_write_batch,
             self.pool.db_acquire_timeout,
             self.request_timeout,
+            self.header_read_timeout,
+            self.keep_alive_timeout,
             self.body_limit,
             self.skip_migrations,
             self.swagger_ui,
@@ -347,6 +357,8 @@ mod tests {
         let cli = Cli::parse_from(["idm-credentials"]);
         assert!(cli.command.is_none());
         assert_eq!(cli.settings.body_limit, 65536);
+        assert_eq!(cli.settings.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(cli.settings.keep_alive_timeout, Duration::from_secs(5));
         assert!(cli.settings.swagger_ui);
         let off = Cli::parse_from(["idm-credentials", "--swagger-ui", "false"]);
         assert!(!off.settings.swagger_ui);

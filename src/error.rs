@@ -165,8 +165,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             // The cause is for operators, once; the client gets a fixed sentence.
-            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
-            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::Internal(cause) => tracing::error!(cause = cause.as_str(), "internal error"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(cause = cause.as_str(), "database unavailable")
+            }
             _ => {}
         }
         let status = self.status();

@@ -21,6 +21,8 @@ pub mod fixtures;
 pub mod log_buffer;
 /// Prometheus metrics and the per-request log line.
 pub mod observe;
+/// The connection loop: header-read and keep-alive timeouts, graceful shutdown.
+pub mod server;
 /// Use cases: authorize, validate, load, check, write, answer.
 pub mod service;
 /// Persistence on PostgreSQL or SQLite.

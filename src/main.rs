@@ -8,6 +8,7 @@ use idm_credentials::config::{
 };
 use idm_credentials::fixtures::{self, Syntax};
 use idm_credentials::log_buffer::LogBuffer;
+use idm_credentials::server;
 use idm_credentials::store::{PoolSettings, Store};
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -95,7 +96,8 @@ async fn serve(settings: &Settings) -> Result<(), Failure> {
     let router = app::build_router(state, Limits::from_settings(settings));
     let listener = tokio::net::TcpListener::bind(settings.listen.address).await?;
     tracing::info!(address = %listener.local_addr()?, backend = store.backend_name(), "listening");
-    app::serve(listener, router, shutdown_signal()).await?;
+    let connections = server::Connections::from_settings(settings);
+    server::serve(listener, router, connections, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -211,7 +213,8 @@ fn token_claims(command: &TokenCommand) -> Result<Claims, Failure> {
         permissions: args.permissions.clone(),
         client_ext_id: args.client.clone(),
         iss: command.signing.jwt_issuer.clone(),
-        aud: command.signing.jwt_audience.clone(),
+        aud: command.signing.jwt_audience.clone().map(Into::into),
+        nbf: None,
     })
 }
 

@@ -5,13 +5,18 @@
 //! every router (one per test, one in the binary) counts only its own requests, and no
 //! "recorder already installed" error can happen. Labels are bounded: the route is the
 //! matched path template (`/.../users/{userExtId}/mtans/{extId}`), never the raw URI;
-//! requests that match no route share one label.
+//! requests that match no route share one label; a method outside the standard ones is
+//! `other` (a client can send any token as a method, and each new label value would be a
+//! series kept for the life of the process).
+//!
+//! The log line quotes every value a client chose (the request id): a value with spaces
+//! or `key=value` pairs cannot pass for fields of its own.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::{counter, gauge, histogram};
@@ -34,6 +39,26 @@ pub const DB_WRITE_BATCH_SPLITS: &str = "idm_db_write_batch_splits_total";
 
 /// The `route` label of requests that matched no route (bounded cardinality).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// The `method` label of a method outside [`method_label`]'s standard set.
+pub const OTHER_METHOD: &str = "other";
+
+/// The method as a label from a bounded set: the methods of RFC 9110 and PATCH, else
+/// [`OTHER_METHOD`].
+pub fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "CONNECT" => "CONNECT",
+        "OPTIONS" => "OPTIONS",
+        "TRACE" => "TRACE",
+        "PATCH" => "PATCH",
+        _ => OTHER_METHOD,
+    }
+}
 
 /// Latency buckets in seconds: from a cached read to the request timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -135,7 +160,7 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
 /// `request` log line when the response is ready, and the request metrics.
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -149,14 +174,14 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .to_owned();
     // Only the id: it ties handler logs to the request line, which has the rest. Each span
     // field is formatted when the span is made, on every request.
-    let span = tracing::info_span!("request", %request_id);
+    let span = tracing::info_span!("request", request_id = request_id.as_str());
     let response = next.run(request).instrument(span).await;
     let latency = started.elapsed();
     let status = response.status();
     let error_code = response.extensions().get::<ErrorCode>().map(|code| code.0);
     state.metrics.record(|| {
         let labels = [
-            ("method", method.to_string()),
+            ("method", method.to_owned()),
             ("route", route.clone()),
             ("status", status.as_u16().to_string()),
         ];
@@ -169,9 +194,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let latency_ms = latency.as_secs_f64() * 1000.0;
     let status = status.as_u16();
     if status >= StatusCode::INTERNAL_SERVER_ERROR.as_u16() {
-        tracing::warn!(%method, %route, status, latency_ms, %request_id, error_code, "request");
+        tracing::warn!(method, %route, status, latency_ms, request_id = request_id.as_str(), error_code, "request");
     } else {
-        tracing::info!(%method, %route, status, latency_ms, %request_id, error_code, "request");
+        tracing::info!(method, %route, status, latency_ms, request_id = request_id.as_str(), error_code, "request");
     }
     response
 }

@@ -1,5 +1,5 @@
-//! `/{clientExtId}/users/{userExtId}/credentials`: every credential of a user, and the
-//! history of one.
+//! `/{clientExtId}/users/{userExtId}/credentials`: the credentials of a user, a page at a
+//! time, and the history of one.
 
 use crate::api::response::Json;
 use axum::extract::State;
@@ -10,28 +10,20 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PathIds;
+use super::list::{self, CredentialList, ListParams};
 use super::openapi::ReadErrors;
-use super::schema::{CredentialPath, UserPath};
+use super::schema::{CredentialPath, ListQuery as ListQueryParams, UserPath};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::history::{Action, FieldChange, HistoryEntry};
 use crate::domain::time;
-use crate::domain::view::{AnyCredential, CredentialView};
 use crate::error::ApiError;
-use crate::service::credential::audience;
 use crate::service::directory as service;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(history))
-}
-
-/// Every credential of a user, of all types.
-#[derive(Serialize, ToSchema)]
-struct CredentialList {
-    #[schema(value_type = Vec<AnyCredential>)]
-    items: Vec<CredentialView>,
 }
 
 /// The history of one credential, oldest first.
@@ -66,28 +58,27 @@ impl From<HistoryEntry> for HistoryDto {
     }
 }
 
-/// Every credential of the user (`CredentialView`, or the user in self-admin mode).
+/// The user's credentials of all types, a page at a time (`CredentialView`, or the user
+/// in self-admin mode, who does not see the types their GET refuses them).
 #[utoipa::path(
     get, operation_id = "listCredentials", path = "/{clientExtId}/users/{userExtId}/credentials", tag = "credentials",
-    params(UserPath), security(("bearer" = [])),
-    responses((status = 200, description = "The user's credentials", body = CredentialList), ReadErrors)
+    params(UserPath, ListQueryParams), security(("bearer" = [])),
+    responses((status = 200, description = "One page", body = CredentialList), ReadErrors)
 )]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ids: PathIds,
+    ListParams(query): ListParams,
 ) -> Result<Response, ApiError> {
-    let (credentials, access) = service::list_credentials(
+    let listing = service::list_credentials(
         state.ctx(&caller),
         ids.ext("clientExtId")?,
         ids.ext("userExtId")?,
+        query,
     )
     .await?;
-    let items = credentials
-        .iter()
-        .map(|c| CredentialView::new(c, audience(access), None))
-        .collect();
-    Ok(Json(CredentialList { items }).into_response())
+    Ok(list::page(listing))
 }
 
 /// The history of one credential, secrets redacted (`CredentialView`).

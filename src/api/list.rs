@@ -1,4 +1,4 @@
-//! The list endpoints of types a user may hold several of: the query and the
+//! The list endpoints of a user's credentials (mTAN, OATH, all types): the query and the
 //! `items` + `_pagination` body.
 
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::view::{CredentialView, MtanCredential, OathCredential};
+use crate::domain::view::{AnyCredential, CredentialView, MtanCredential, OathCredential};
 use crate::error::ApiError;
 use crate::service::credential::{ListQuery, Listing, audience};
 
@@ -48,22 +48,27 @@ pub struct Pagination {
     /// Send it back as `continuationToken` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     continuation_token: Option<String>,
+    /// The page size used: the `limit` asked for, or 1000 when it was absent or `0`.
+    #[schema(minimum = 1, maximum = 1000)]
     limit: i64,
 }
 
-#[derive(Serialize)]
-struct ListDto {
+/// One page of a user's credentials of all types; every list serializes as this.
+#[derive(Serialize, ToSchema)]
+pub struct CredentialList {
+    #[schema(value_type = Vec<AnyCredential>)]
     items: Vec<CredentialView>,
     #[serde(rename = "_pagination")]
     pagination: Pagination,
 }
 
-/// The document's name for one page of a type's credentials; [`ListDto`] serializes it.
+/// The document's name for one page of a type's credentials; [`CredentialList`]
+/// serializes it.
 macro_rules! page_schema {
     ($name:ident, $item:ty, $doc:literal) => {
         #[doc = $doc]
         #[derive(Serialize, ToSchema)]
-        #[allow(dead_code)] // documents the response; ListDto serializes it
+        #[allow(dead_code)] // documents the response; CredentialList serializes it
         pub struct $name {
             items: Vec<$item>,
             #[serde(rename = "_pagination")]
@@ -90,7 +95,7 @@ pub fn page(listing: Listing) -> Response {
         .iter()
         .map(|c| CredentialView::new(c, audience(listing.access), None))
         .collect();
-    let dto = ListDto {
+    let dto = CredentialList {
         items,
         pagination: Pagination {
             continuation_token: listing.continuation_token,

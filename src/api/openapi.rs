@@ -59,7 +59,8 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (
         400,
         "BadRequest",
-        "`errors.invalidData`: unparsable JSON, a malformed path or query parameter, or a malformed `If-Match`.",
+        "`errors.invalidData`: unparsable JSON, a malformed path or query parameter, or a malformed `If-Match`. \
+         On a list: a `limit` that is not an integer from 0 to 1000, or a `continuationToken` not of the form `<epoch millis>_<extId>`.",
     ),
     (
         401,

@@ -27,7 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     post, operation_id = "createPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
     params(UserPath), request_body = PasswordCreate, security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `passwordFragment` when the server generated it",
+        (status = 201, description = "Created. When the policy has `resetCodeEnabled`, the server generated the password: the body is the credential with the password, shown this once, as `passwordFragment`. Otherwise there is no body (nevisIDM's create-password page: no content is returned), only the headers.",
          body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"), ("Location" = String, description = "The URL of the new resource"))),
         WriteErrors,
     )
@@ -41,6 +41,9 @@ async fn create(
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let location = user_location(client.as_str(), user.as_str(), "password");
     let outcome = password::create(state.ctx(&caller), client, user, body).await?;
+    if outcome.secret.is_none() {
+        return Ok(response::created_without_body(&outcome, location));
+    }
     Ok(response::credential(
         StatusCode::CREATED,
         outcome,

@@ -51,8 +51,21 @@ pub fn credential(status: StatusCode, outcome: Outcome, location: Option<String>
             .into_response();
     }
     let mut response = json_response(status, body);
+    credential_headers(&mut response, outcome.credential.version, location);
+    response
+}
+
+/// 201 with the headers of [`credential`] (`ETag`, `Location`) and no body: a create
+/// whose nevisIDM page says no content is returned.
+pub fn created_without_body(outcome: &Outcome, location: String) -> Response {
+    let mut response = StatusCode::CREATED.into_response();
+    credential_headers(&mut response, outcome.credential.version, Some(location));
+    response
+}
+
+fn credential_headers(response: &mut Response, version: i32, location: Option<String>) {
     let headers = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", outcome.credential.version)) {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
         headers.insert(header::ETAG, etag);
     }
     // One-time secrets must not be cached anywhere on the way.
@@ -60,7 +73,6 @@ pub fn credential(status: StatusCode, outcome: Outcome, location: Option<String>
     if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         headers.insert(header::LOCATION, location);
     }
-    response
 }
 
 /// 201 with `Location` for a created directory resource.

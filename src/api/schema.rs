@@ -104,14 +104,18 @@ pub struct IfMatchHeader {
     if_match: Option<String>,
 }
 
-/// Paging of a list.
+/// Paging of a list (nevisIDM's `limit` and `continuationToken`).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct ListQuery {
-    /// Items per page (default 50; `0` means the default).
-    #[param(minimum = 0, maximum = 1000)]
+    /// Items per page, at most 1000. Absent or `0` (nevisIDM's default: no size asked)
+    /// gives the longest page, 1000. Anything else, or not an integer, is 400
+    /// `errors.invalidData`.
+    #[param(minimum = 0, maximum = 1000, default = 0)]
     limit: Option<i64>,
-    /// The `_pagination.continuationToken` of the previous page.
+    /// The `_pagination.continuationToken` of the previous page, as it was sent
+    /// (`<created epoch millis>_<extId>` of that page's last item). A token of another
+    /// form is 400 `errors.invalidData`.
     continuation_token: Option<String>,
 }
 

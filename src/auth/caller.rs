@@ -184,7 +184,7 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::Unauthenticated("Expected 'Authorization: Bearer <token>'".into())
             })?;
         let claims = state.keys.verify_bearer(token).map_err(|reason| {
-            tracing::debug!(%reason, "bearer token refused");
+            tracing::debug!(reason = reason.as_str(), "bearer token refused");
             ApiError::Unauthenticated(
                 "The token is missing, malformed, expired or badly signed".into(),
             )

@@ -4,35 +4,17 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// Clock skew allowed on `exp`, in seconds.
+pub use super::claims::{Audience, Claims};
+
+/// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
 /// How many verified Bearer tokens [`Keys::verify_bearer`] remembers before it starts over.
 const VERIFIED_CAPACITY: usize = 1024;
 
-/// The claims this server reads from a Bearer token (and writes with `token`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub exp: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub roles: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<String>,
-    #[serde(
-        rename = "clientExtId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_ext_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-}
-
-/// The `X-Token` of self-admin mode: who re-authenticated, and until when.
+/// The `X-Token` of self-admin mode: who re-authenticated (the time claims are checked by
+/// the validation).
 #[derive(Debug, Deserialize)]
 struct XTokenClaims {
     sub: String,
@@ -122,6 +104,12 @@ impl Keys {
                 self.remember().remove(token);
                 return Err("invalid token: ExpiredSignature".into());
             }
+            if claims
+                .nbf
+                .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+            {
+                return Err("invalid token: ImmatureSignature".into());
+            }
             return Ok(claims);
         }
         let claims = self.verify_signature(token)?;
@@ -147,13 +135,13 @@ impl Keys {
     }
 
     fn verify_signature(&self, token: &str) -> Result<Claims, String> {
-        let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        let header = header_of(token)?;
         let key = match (header.alg, &self.public) {
             (Algorithm::HS256, _) => &self.hs_decoding,
             (alg, Some((allowed, key))) if alg == *allowed => key,
             (alg, _) => return Err(format!("token algorithm {alg:?} is not accepted")),
         };
-        let mut validation = Validation::new(header.alg);
+        let mut validation = validation(header.alg);
         let mut required = vec!["exp", "sub"];
         if self.issuer.is_some() {
             required.push("iss");
@@ -162,7 +150,6 @@ impl Keys {
             required.push("aud");
         }
         validation.set_required_spec_claims(&required);
-        validation.leeway = LEEWAY_SECS;
         match &self.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -171,20 +158,24 @@ impl Keys {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        decode::<Claims>(token, key, &validation)
+        let claims = decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
-            .map_err(|e| format!("invalid token: {e}"))
+            .map_err(|e| format!("invalid token: {e}"))?;
+        named(&claims.sub)?;
+        Ok(claims)
     }
 
     /// Verifies an `X-Token` (HS256 with the server secret) and returns its `sub`.
     pub fn verify_x_token(&self, token: &str) -> Result<String, String> {
-        let mut validation = Validation::new(Algorithm::HS256);
+        header_of(token)?;
+        let mut validation = validation(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = LEEWAY_SECS;
         validation.validate_aud = false;
-        decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
+        let sub = decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
             .map(|data| data.claims.sub)
-            .map_err(|e| format!("invalid X-Token: {e}"))
+            .map_err(|e| format!("invalid X-Token: {e}"))?;
+        named(&sub)?;
+        Ok(sub)
     }
 
     /// Signs `claims` with HS256 and the server secret (`idm-credentials token`).
@@ -196,6 +187,33 @@ impl Keys {
         )
         .map_err(|e| format!("cannot sign token: {e}"))
     }
+}
+
+/// The header of `token`, refused when it names extensions that must be understood
+/// (`crit`, RFC 7515 section 4.1.11): this server understands none.
+fn header_of(token: &str) -> Result<Header, String> {
+    let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+    match &header.crit {
+        Some(names) => Err(format!("unsupported critical header parameters {names:?}")),
+        None => Ok(header),
+    }
+}
+
+/// The checks common to Bearer tokens and X-Tokens: `exp` and `nbf` with [`LEEWAY_SECS`].
+fn validation(alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    validation
+}
+
+/// A `sub` must name someone: it is the actor of history and the self-admin's user. No
+/// control characters either: PostgreSQL cannot store a NUL, and the log would show the rest.
+fn named(sub: &str) -> Result<(), String> {
+    if sub.trim().is_empty() || sub.chars().any(char::is_control) {
+        return Err("invalid token: empty sub, or one with control characters".into());
+    }
+    Ok(())
 }
 
 /// Seconds since the epoch, `ttl` from now.
@@ -262,6 +280,25 @@ mod tests {
         c.aud = Some("idm".into());
         let token = keys.mint(&c).unwrap();
         assert!(keys.verify_bearer(&token).is_ok());
+        c.aud = Some(Audience::Many(vec!["other".into(), "idm".into()]));
+        assert!(keys.verify_bearer(&keys.mint(&c).unwrap()).is_ok());
+        c.aud = Some(Audience::Many(vec!["other".into()]));
+        assert!(keys.verify_bearer(&keys.mint(&c).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_before_its_nbf() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let now = now_secs();
+        let mut c = claims(now + 600);
+        c.nbf = Some(now);
+        let token = keys.mint(&c).unwrap();
+        assert!(keys.verify_bearer(&token).is_ok());
+        assert!(
+            keys.verify_bearer_at(&token, now - LEEWAY_SECS - 1)
+                .is_err()
+        );
+        assert!(keys.verify_bearer_at(&token, now).is_ok());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`Caller::authorize`] and pass the proof on.
 
 mod caller;
+mod claims;
 /// Token verification and minting.
 pub mod jwt;
 mod permission;

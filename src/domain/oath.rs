@@ -157,33 +157,72 @@ pub fn generate_secret(algorithm: HashAlgorithm) -> Vec<u8> {
     secret
 }
 
-/// A label must be usable as the account name of the URI, where `:` separates the issuer.
-pub fn check_label(label: &str) -> Result<(), &'static str> {
-    if label.contains(':') {
-        return Err("must not contain ':'");
+/// A label as the Key URI format reads it: `accountname`, or `issuer ":" accountname`
+/// with optional spaces before the account name; neither part may hold a `:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Label<'a> {
+    pub issuer: Option<&'a str>,
+    pub account: &'a str,
+}
+
+/// Splits a label at its `:`; `Err` says what is wrong with it.
+pub fn parse_label(label: &str) -> Result<Label<'_>, &'static str> {
+    let Some((issuer, account)) = label.split_once(':') else {
+        return Ok(Label {
+            issuer: None,
+            account: label,
+        });
+    };
+    let account = account.trim_start_matches(' ');
+    if account.contains(':') {
+        return Err("may hold one ':', between the issuer and the account name");
     }
-    Ok(())
+    if issuer.trim().is_empty() {
+        return Err("has no issuer before ':'");
+    }
+    if account.trim().is_empty() {
+        return Err("has no account name after ':'");
+    }
+    Ok(Label {
+        issuer: Some(issuer),
+        account,
+    })
+}
+
+/// The issuer of a credential labelled `label` whose policy names `policy`: either one,
+/// and when both are given they must be equal (the Key URI format's label prefix and
+/// `issuer` parameter "should be equal").
+pub fn issuer_of(label: &Label<'_>, policy: Option<&str>) -> Result<Option<String>, String> {
+    match (label.issuer, policy) {
+        (Some(ours), Some(theirs)) if ours != theirs => Err(format!(
+            "label's issuer {ours:?} is not the issuer {theirs:?} of the credential's policy"
+        )),
+        (ours, theirs) => Ok(theirs.or(ours).map(str::to_owned)),
+    }
 }
 
 /// The Key URI (Google Authenticator convention) an authenticator app scans:
-/// `otpauth://totp/Issuer:label?secret=BASE32&...`, built by totp-rs; totp-rs has no
-/// HOTP, so `otpauth://hotp/...&counter=0` is written here.
+/// `otpauth://totp/Issuer:account?secret=BASE32&issuer=Issuer&...`, built by totp-rs;
+/// totp-rs has no HOTP, so `otpauth://hotp/...&counter=0` is written here. The account
+/// name is the label's (after its `Issuer:` prefix, if any); the issuer is [`issuer_of`]
+/// the label and `s.issuer`, as the label prefix and the `issuer` parameter both.
 pub fn provisioning_uri(s: &OathSettings, label: &str, secret: &[u8]) -> Result<String, String> {
-    check_label(label).map_err(|p| format!("label {p}"))?;
+    let label = parse_label(label).map_err(|p| format!("label {p}"))?;
+    let issuer = issuer_of(&label, s.issuer.as_deref())?;
     match s.method {
         OtpMethod::Totp => Builder::new()
             .with_algorithm(s.algorithm.totp())
             .with_digits(s.digits)
             .with_step_duration(s.period)
             .with_secret(secret.to_vec())
-            .with_account_name(label)
-            .with_issuer(s.issuer.as_deref())
+            .with_account_name(label.account)
+            .with_issuer(issuer.as_deref())
             .build()
             .and_then(|totp| totp.to_url())
             .map_err(|e| format!("cannot build the otpauth URI: {e}")),
         OtpMethod::Hotp => {
             let encoded = Secret::from(secret.to_vec()).to_base32();
-            let (prefix, issuer_param) = match &s.issuer {
+            let (prefix, issuer_param) = match &issuer {
                 Some(issuer) => (
                     format!("{}:", uri_encode(issuer)),
                     format!("&issuer={}", uri_encode(issuer)),
@@ -192,7 +231,7 @@ pub fn provisioning_uri(s: &OathSettings, label: &str, secret: &[u8]) -> Result<
             };
             Ok(format!(
                 "otpauth://hotp/{prefix}{}?secret={encoded}{issuer_param}&algorithm={}&digits={}&counter=0",
-                uri_encode(label),
+                uri_encode(label.account),
                 s.algorithm.as_str(),
                 s.digits,
             ))
@@ -248,15 +287,14 @@ impl OathAttributes {
     /// The response fields; `secret` (the ciphertext) only for `internal` readers, `uri`
     /// only when given (the create response).
     pub fn fields(&self, internal: bool, uri: Option<String>) -> OathFields {
-        let totp = self.method == OtpMethod::Totp;
         OathFields {
             uri,
             issuer: self.issuer.clone(),
             authentication_method: self.method,
             hashing_algorithm: self.algorithm,
             digits: self.digits.to_string(),
-            period: totp.then_some(self.period),
-            counter: (!totp).then_some(self.counter),
+            period: self.period,
+            counter: self.counter,
             secret: internal.then(|| self.secret.clone()),
             label: self.label.clone(),
         }
@@ -281,13 +319,13 @@ pub struct OathFields {
     /// A string in nevisIDM's schema.
     #[schema(pattern = "^[6-8]$")]
     pub digits: String,
-    /// Seconds a TOTP code is valid; TOTP only.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Seconds a TOTP code is valid. Shown for every credential, as get-oath shows it; an
+    /// HOTP credential keeps its policy's `initialPeriod` here and does not use it.
     #[schema(minimum = 1)]
-    pub period: Option<u64>,
-    /// The HOTP counter; HOTP only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub counter: Option<u64>,
+    pub period: u64,
+    /// The HOTP moving factor. Shown for every credential, as get-oath shows it; a TOTP
+    /// credential keeps 0 here and does not use it.
+    pub counter: u64,
     /// The secret as stored: AES-256-GCM ciphertext, never the secret itself; not shown to
     /// self-admin callers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -464,9 +502,46 @@ mod tests {
     }
 
     #[test]
-    fn labels_with_a_colon_are_refused() {
-        assert!(check_label("jdoe@example.com").is_ok());
-        let s = settings(HashAlgorithm::Sha1, 6);
-        assert!(provisioning_uri(&s, "a:b", &[1; 20]).is_err());
+    fn labels_split_as_the_key_uri_format_says() {
+        let plain = parse_label("jdoe@example.com").unwrap();
+        assert_eq!((plain.issuer, plain.account), (None, "jdoe@example.com"));
+        let prefixed = parse_label("ACME Co:  jdoe").unwrap();
+        assert_eq!(
+            (prefixed.issuer, prefixed.account),
+            (Some("ACME Co"), "jdoe")
+        );
+        for bad in ["a:b:c", ":jdoe", " :jdoe", "ACME:", "ACME:   "] {
+            assert!(parse_label(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_label_prefix_is_the_uri_issuer_and_must_match_the_policy() {
+        let mut s = settings(HashAlgorithm::Sha1, 6);
+        s.issuer = None;
+        let uri = provisioning_uri(&s, "Big Corp: alice@bigco.com", &[1; 20]).unwrap();
+        let totp = Totp::from_url(&uri).unwrap();
+        assert_eq!(totp.issuer(), Some("Big Corp"), "{uri}");
+        assert_eq!(totp.account_name(), "alice@bigco.com", "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Big%20Corp:alice%40bigco.com?"),
+            "{uri}"
+        );
+        assert!(uri.contains("issuer=Big%20Corp"), "{uri}");
+
+        s.issuer = Some("ACME Corp".into());
+        let uri = provisioning_uri(&s, "ACME Corp:jdoe", &[1; 20]).unwrap();
+        assert!(uri.starts_with("otpauth://totp/ACME%20Corp:jdoe?"), "{uri}");
+        assert!(provisioning_uri(&s, "Other:jdoe", &[1; 20]).is_err());
+        assert!(provisioning_uri(&s, "a:b:c", &[1; 20]).is_err());
+
+        s.method = OtpMethod::Hotp;
+        s.issuer = None;
+        let uri = provisioning_uri(&s, "Big Corp:alice", &[1; 20]).unwrap();
+        assert!(
+            uri.starts_with("otpauth://hotp/Big%20Corp:alice?secret="),
+            "{uri}"
+        );
+        assert!(uri.contains("&issuer=Big%20Corp&"), "{uri}");
     }
 }

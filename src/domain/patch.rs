@@ -204,9 +204,9 @@ impl PatchDocument {
                 Change::Keep
             }
             Change::Set(text) => match time::parse(&text) {
-                Some(at) => Change::Set(at),
-                None => {
-                    self.reject(name, "must be an ISO 8601 / RFC 3339 timestamp");
+                Ok(at) => Change::Set(at),
+                Err(why) => {
+                    self.reject(name, why);
                     Change::Keep
                 }
             },

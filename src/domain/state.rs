@@ -136,6 +136,19 @@ pub enum Actor {
     SelfAdmin,
 }
 
+/// Whether a self-admin may move their credential out of `state`, which it entered for
+/// `reason`. Not out of a lock (`tmp-locked`, `fail-locked`: the lock engine's or an
+/// administrator's), nor out of `disabled` unless the user disabled it themselves; these
+/// states stop a credential from being used, and a user must not undo what was meant to
+/// stop them (docs/compatibility.md, "Self-admin reach"). `archived` is terminal for all.
+pub fn self_admin_may_leave(state: CredentialState, reason: Option<StateChangeReason>) -> bool {
+    match state {
+        CredentialState::TmpLocked | CredentialState::FailLocked => false,
+        CredentialState::Disabled => reason == Some(StateChangeReason::ChangedByUser),
+        _ => true,
+    }
+}
+
 /// The effect of a requested state change (decisions.md, "States").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateChange {
@@ -202,6 +215,22 @@ mod tests {
         assert_eq!(change.reason, StateChangeReason::ChangedByUser);
         let change = transition(Disabled, Active, Actor::Admin).unwrap();
         assert_eq!(change.reason, StateChangeReason::ChangedByAdmin);
+    }
+
+    #[test]
+    fn a_self_admin_leaves_only_states_nobody_imposed_on_them() {
+        use StateChangeReason as R;
+        for locked in [TmpLocked, FailLocked] {
+            for reason in [None, Some(R::TooManyLoginFailures), Some(R::ChangedByUser)] {
+                assert!(!self_admin_may_leave(locked, reason));
+            }
+        }
+        assert!(!self_admin_may_leave(Disabled, Some(R::ChangedByAdmin)));
+        assert!(!self_admin_may_leave(Disabled, None));
+        assert!(self_admin_may_leave(Disabled, Some(R::ChangedByUser)));
+        for free in [Initial, Active, ResetCode, AdminChanged] {
+            assert!(self_admin_may_leave(free, Some(R::ChangedByAdmin)));
+        }
     }
 
     #[test]

@@ -111,8 +111,8 @@ impl CredentialView {
                     Some(FieldValue::Algorithm(o.hashing_algorithm)),
                 )?;
                 field("digits", Some(Text(&o.digits)))?;
-                field("period", o.period.map(Unsigned))?;
-                field("counter", o.counter.map(Unsigned))?;
+                field("period", Some(Unsigned(o.period)))?;
+                field("counter", Some(Unsigned(o.counter)))?;
                 field("secret", text(&o.secret))?;
                 field("label", Some(Text(&o.label)))?;
             }

@@ -105,8 +105,8 @@ pub async fn get(
     rule: crate::auth::Rule,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(target.client.as_str(), Some(target.user.as_str()), rule)?;
+        .authorize_user(target.client.as_str(), target.user.as_str(), rule)
+        .await?;
     let credential = load(ctx, target).await?;
     Ok(Outcome {
         credential,
@@ -271,7 +271,7 @@ pub fn new_credential(
         last_modified: now,
         validity: Validity {
             from: Some(now),
-            to: now.checked_add_signed(lifetime),
+            to: Some(time::after(now, lifetime)),
         },
         logins: LoginStats::default(),
         reset_count: 0,

@@ -4,9 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use super::credential::load_user;
-use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
-use crate::domain::credential::Credential;
+use super::credential::{ListQuery, Listing, load_user};
+use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::directory::{Client, Policy, User, UserState};
 use crate::domain::history::HistoryEntry;
 use crate::domain::patch::PatchDocument;
@@ -14,7 +13,7 @@ use crate::domain::phone::E164;
 use crate::domain::policy::{Parameters, PolicyType};
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
-use crate::store::{Page, StoreError};
+use crate::store::StoreError;
 
 const USER_VIEW: Rule = Rule::or_self(&[P::UserView], SelfAdmin::Allowed);
 const USER_CREATE: Rule = Rule::admin(&[P::UserCreate]);
@@ -22,9 +21,6 @@ const USER_DELETE: Rule = Rule::admin(&[P::UserDelete]);
 const CLIENT_VIEW: Rule = Rule::admin(&[P::ClientView]);
 const CREDENTIALS_VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
 const HISTORY_VIEW: Rule = Rule::admin(&[P::CredentialView]);
-
-/// The longest list one request returns.
-pub const MAX_PAGE: i64 = 1000;
 
 pub(super) fn duplicate(what: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
     move |error| match error {
@@ -230,42 +226,28 @@ pub async fn create_user(ctx: Ctx<'_>, client: ExtId, body: Value) -> Result<Use
 }
 
 pub async fn get_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<User, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), USER_VIEW)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_VIEW)
+        .await?;
     load_user(ctx, &client, &user).await
 }
 
 pub async fn delete_user(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), USER_DELETE)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), USER_DELETE)
+        .await?;
     let found = load_user(ctx, &client, &user).await?;
     ctx.store.delete_user(&found.id).await?;
     Ok(())
 }
 
-/// GET .../users/{userExtId}/credentials: every credential of the user.
+/// GET .../users/{userExtId}/credentials: a page of the user's credentials of all types,
+/// by the same pagination as the mTAN and OATH lists.
 pub async fn list_credentials(
     ctx: Ctx<'_>,
     client: ExtId,
     user: ExtId,
-) -> Result<(Vec<Credential>, Access), ApiError> {
-    let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREDENTIALS_VIEW)?;
-    load_user(ctx, &client, &user).await?;
-    let page = Page {
-        limit: MAX_PAGE,
-        after: None,
-    };
-    let mut items = ctx
-        .store
-        .list_credentials(client.as_str(), user.as_str(), None, &page)
-        .await?;
-    if access == Access::SelfAdmin {
-        // A self-admin sees only the types whose own GET admits them.
-        items.retain(|c| super::view_rule(c.kind()).self_admin != SelfAdmin::Denied);
-    }
-    Ok((items, access))
+    query: ListQuery,
+) -> Result<Listing, ApiError> {
+    super::credential::list(ctx, client, user, None, CREDENTIALS_VIEW, query).await
 }
 
 /// GET .../credentials/{extId}/history: the audit trail of one credential, oldest first.
@@ -275,8 +257,8 @@ pub async fn history(
     user: ExtId,
     ext_id: ExtId,
 ) -> Result<Vec<HistoryEntry>, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), HISTORY_VIEW)?;
+    ctx.authorize_user(client.as_str(), user.as_str(), HISTORY_VIEW)
+        .await?;
     let found = ctx
         .store
         .find_credential_by_ext_id(client.as_str(), user.as_str(), ext_id.as_str())

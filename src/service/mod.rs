@@ -13,7 +13,9 @@ pub mod password;
 pub mod policies;
 pub mod ticket;
 
-use crate::auth::Caller;
+use crate::auth::{Access, Caller, Rule};
+use crate::domain::directory::UserState;
+use crate::error::ApiError;
 use crate::store::Store;
 
 /// What every use case needs: the store and who is asking.
@@ -21,6 +23,31 @@ use crate::store::Store;
 pub struct Ctx<'a> {
     pub store: &'a Store,
     pub caller: &'a Caller,
+}
+
+impl Ctx<'_> {
+    /// [`Caller::authorize`] on the data of `user` in `client`; a self-admin must also be
+    /// an active user: a user an administrator disabled or archived may not act on their
+    /// own data (docs/compatibility.md, "Self-admin reach"). A user that does not exist is
+    /// left to the operation, which names what is missing.
+    pub async fn authorize_user(
+        &self,
+        client: &str,
+        user: &str,
+        rule: Rule,
+    ) -> Result<Access, ApiError> {
+        let access = self.caller.authorize(client, Some(user), rule)?;
+        if access == Access::SelfAdmin
+            && let Some(found) = self.store.find_user(client, user).await?
+            && found.state != UserState::Active
+        {
+            return Err(ApiError::PermissionDenied(format!(
+                "User {user} is {}: only an active user may act in self-admin mode",
+                found.state.as_str()
+            )));
+        }
+        Ok(access)
+    }
 }
 
 /// The rule of a credential type's own GET, for views that span types (a user's list).

@@ -89,8 +89,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &PATCH_STATES);
     let number = match read_number(&mut doc) {
@@ -142,7 +142,7 @@ pub async fn list(
     user: ExtId,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, CredentialType::Mtan, VIEW, query).await
+    credential::list(ctx, client, user, Some(CredentialType::Mtan), VIEW, query).await
 }
 
 /// PATCH (seed 000): state (not `archived`), comment, version, `mobileNumber`.
@@ -155,8 +155,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &PATCH_STATES);
     let number = read_number(&mut doc);

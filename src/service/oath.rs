@@ -61,19 +61,28 @@ fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
     }
 }
 
-/// `label`: a non-empty string without `:` (the URI's issuer separator).
+/// `label`: a non-empty string, `account` or `Issuer:account` as the Key URI format
+/// (and the authenticator apps) read labels.
 pub(crate) fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
     match doc.clearable_text("label", MAX_LABEL_LEN) {
         Change::Keep if required => doc.problem("label", "is required"),
         Change::Keep => {}
         Change::Clear => doc.problem("label", "must not be null"),
         Change::Set(text) if text.trim().is_empty() => doc.problem("label", "must not be empty"),
-        Change::Set(text) => match oath::check_label(&text) {
-            Ok(()) => return Some(text),
+        Change::Set(text) => match oath::parse_label(&text) {
+            Ok(_) => return Some(text),
             Err(problem) => doc.problem("label", problem),
         },
     }
     None
+}
+
+/// The issuer of a credential labelled `label` under `issuer` ([`oath::issuer_of`]); a
+/// label prefix naming another issuer is 422.
+fn issuer_for(label: &str, issuer: Option<&str>) -> Result<Option<String>, ApiError> {
+    let label =
+        oath::parse_label(label).map_err(|p| ApiError::invalid(format!("Field 'label' {p}")))?;
+    oath::issuer_of(&label, issuer).map_err(|p| ApiError::invalid(format!("Field 'label': {p}")))
 }
 
 /// The policy's OATH settings; a policy that does not yield usable ones is 422
@@ -97,8 +106,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let label = read_label(&mut doc, true);
@@ -108,7 +117,9 @@ pub async fn create(
     let owner = credential::load_user(ctx, &client, &user).await?;
     let policy =
         credential::policy_for(ctx, &client, PolicyType::Oath, common.policy.as_ref()).await?;
-    let settings = settings(&policy)?;
+    let mut settings = settings(&policy)?;
+    // `Issuer:account` labels name the issuer when the policy does not.
+    settings.issuer = issuer_for(&label, settings.issuer.as_deref())?;
     let secret = oath::generate_secret(settings.algorithm);
     let uri = oath::provisioning_uri(&settings, &label, &secret)
         .map_err(|problem| ApiError::unprocessable(codes::INVALID_CONFIG, problem))?;
@@ -145,7 +156,7 @@ pub async fn list(
     user: ExtId,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, CredentialType::Oath, VIEW, query).await
+    credential::list(ctx, client, user, Some(CredentialType::Oath), VIEW, query).await
 }
 
 /// PATCH (seed 002): `extId` (rename), state, comment, version, `policyExtId`, `label`.
@@ -161,8 +172,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let rename = doc.ext_id("extId", false).set();
@@ -198,6 +209,8 @@ pub async fn patch(
                 c.ext_id = ext_id.as_str().to_owned();
             }
             if let (Some(label), Attributes::Oath(o)) = (&label, &mut c.attributes) {
+                // The issuer came with the secret; a label prefix may only repeat it.
+                issuer_for(label, o.issuer.as_deref())?;
                 o.label = label.clone();
             }
             Ok(())

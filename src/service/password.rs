@@ -91,8 +91,9 @@ fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, Api
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
-/// POST: with a password, checks it against the policy and stores its hash; without one,
-/// a policy with `resetCodeEnabled` makes the server generate it and show it once.
+/// POST: with a password, checks it against the policy and stores its hash; a policy with
+/// `resetCodeEnabled` instead makes the server generate it and show it once, and then a
+/// given password is refused.
 pub async fn create(
     ctx: Ctx<'_>,
     client: ExtId,
@@ -100,8 +101,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let given = doc.text("password", MAX_PASSWORD_BYTES);
@@ -112,6 +113,14 @@ pub async fn create(
         credential::policy_for(ctx, &client, PolicyType::Pwd, common.policy.as_ref()).await?;
     let rules = rules(&policy)?;
     let (plain, secret) = match given {
+        // create-password: the password "must be omitted when resetCodeEnabled is true".
+        Some(_) if rules.reset_code_enabled => {
+            return Err(ApiError::invalid(format!(
+                "Field 'password' must be omitted: policy {} has resetCodeEnabled, so the \
+                 server generates the password",
+                policy.ext_id
+            )));
+        }
         Some(plain) => (plain, None),
         None if rules.reset_code_enabled => {
             let generated = rules.generate(&owner.login_id).ok_or_else(|| {
@@ -161,8 +170,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
@@ -195,8 +204,8 @@ pub async fn reset(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), RESET)?;
+        .authorize_user(client.as_str(), user.as_str(), RESET)
+        .await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;

@@ -46,8 +46,8 @@ pub async fn create(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), CREATE)?;
+        .authorize_user(client.as_str(), user.as_str(), CREATE)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
     let identification = doc.clearable_text("identification", MAX_TEXT_LEN).set();
@@ -87,8 +87,8 @@ pub async fn patch(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
     let policy_change = doc.ext_id("policyExtId", true);
@@ -161,8 +161,8 @@ pub async fn reset(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), MODIFY)?;
+        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .await?;
     let target = target(client, user);
     let policy = credential::current_policy(ctx, &target, PolicyType::Ticket).await?;
     let lifetime = policy
@@ -183,7 +183,7 @@ pub async fn reset(
             c.logins.success_count = 0;
             c.logins.failure_count = 0;
             c.validity.from = Some(now);
-            c.validity.to = now.checked_add_signed(lifetime);
+            c.validity.to = Some(time::after(now, lifetime));
             Ok(())
         }),
     );

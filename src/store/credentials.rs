@@ -252,6 +252,10 @@ pub struct CredentialWrite {
     pub expected_version: i32,
     pub history: HistoryEntry,
     pub write_logins: bool,
+    /// The write can fail for a reason of its own: a new extId can be taken, a new policy
+    /// deleted meanwhile. On PostgreSQL it then runs in a statement of its own, so that it
+    /// cannot fail a batch of other callers' writes (which would rerun them one by one).
+    pub alone: bool,
 }
 
 /// What a read-then-write decided on the credential it read: to stop with `T` (nothing
@@ -301,20 +305,28 @@ impl Store {
         row.map(Credential::try_from).transpose()
     }
 
-    /// The user's credentials, oldest first, optionally of one type only.
+    /// The user's credentials of the types in `kinds`, oldest first (none when `kinds` is
+    /// empty).
     pub async fn list_credentials(
         &self,
         client: &str,
         user: &str,
-        kind: Option<CredentialType>,
+        kinds: &[CredentialType],
         page: &Page,
     ) -> Result<Vec<Credential>, StoreError> {
+        // One placeholder per credential type ($3-$7): a subset fills the rest with
+        // repeats of its first type, so one statement serves every subset.
         const SQL: &str = concat!(
             select_credential!(),
-            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND ($3 = '' OR c.type = $3) \
-             AND ($4 = 0 OR c.created > $5 OR (c.created = $5 AND c.ext_id > $6)) \
-             ORDER BY c.created, c.ext_id LIMIT $7"
+            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type IN ($3, $4, $5, $6, $7) \
+             AND ($8 = 0 OR c.created > $9 OR (c.created = $9 AND c.ext_id > $10)) \
+             ORDER BY c.created, c.ext_id LIMIT $11"
         );
+        const { assert!(CredentialType::ALL.len() == 5, "one placeholder per type") };
+        let Some(first) = kinds.first() else {
+            return Ok(Vec::new());
+        };
+        let kind = |i: usize| kinds.get(i).unwrap_or(first).as_str();
         let (has_after, after_created, after_ext_id) = match &page.after {
             Some((created, ext_id)) => (1_i64, *created, ext_id.clone()),
             None => (
@@ -326,7 +338,11 @@ impl Store {
         let rows: Vec<CredentialRow> = on_pool!(self, conn => sqlx::query_as(SQL)
             .bind(client)
             .bind(user)
-            .bind(kind.map(|k| k.as_str()).unwrap_or(""))
+            .bind(kind(0))
+            .bind(kind(1))
+            .bind(kind(2))
+            .bind(kind(3))
+            .bind(kind(4))
             .bind(has_after)
             .bind(after_created)
             .bind(after_ext_id.as_str())

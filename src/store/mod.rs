@@ -32,6 +32,8 @@ pub use fixtures::Tx;
 pub use held::Held;
 pub use logins::LoginWrite;
 pub use pool::{Lease, Pool};
+/// The read batch's statement, for the tests that check its plan.
+pub use read_batch::READ_BATCH;
 pub use read_batch::ReadBatchStats;
 pub use write_batch::WriteBatchStats;
 
@@ -225,7 +227,7 @@ pub(crate) async fn pause_before_retry(error: StoreError, tries: u32) -> Result<
     match error {
         StoreError::Retryable(cause) if tries < ATTEMPTS => {
             let jitter = rand::random::<u64>() % 20;
-            tracing::debug!(%cause, tries, "retrying write transaction");
+            tracing::debug!(cause = cause.as_str(), tries, "retrying write transaction");
             tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
             Ok(())
         }

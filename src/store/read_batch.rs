@@ -19,17 +19,26 @@ use super::{Pool, StoreError};
 use crate::domain::credential::CredentialType;
 
 /// Several reads in one statement. `$1` is a JSON array of [`ReadKey`]s, each numbered
-/// (`n`); each answer row starts with the number of the read it answers. The joins run
-/// from each key by the same index probes as a read alone (a nested loop over `k`).
-const READ_BATCH: &str = concat!(
+/// (`n`); each answer row starts with the number of the read it answers. Each key is
+/// looked up on its own, in the order a read alone probes the indexes: its user (by
+/// client and user extId), then the user's credentials. Each step is a `LATERAL`
+/// subquery that `OFFSET 0` keeps from being merged into one join, so the plan is that
+/// nested loop whatever the planner knows of the tables. Merged, the plan hung on its
+/// guesses, and where there are few clients `clients` is never analyzed (a handful of
+/// rows never reaches autovacuum's threshold): guessing hundreds of clients, it scanned
+/// all of `users` for every batch, for good; guessing few credentials of a type, all of
+/// `credentials` for every key.
+pub const READ_BATCH: &str = concat!(
     "SELECT k.n, ",
     credential_columns!(),
     "FROM json_to_recordset($1::json) AS k(n bigint, client text, usr text, kind text, \
      ext_id text) \
-     JOIN clients cl ON cl.ext_id = k.client \
-     JOIN users u ON u.client_id = cl.id AND u.ext_id = k.usr \
-     JOIN credentials c ON c.user_id = u.id AND c.client_id = cl.id AND c.type = k.kind \
-     AND (k.ext_id IS NULL OR c.ext_id = k.ext_id) \
+     CROSS JOIN LATERAL (SELECT u.id, u.ext_id, u.client_id FROM clients cl \
+     JOIN users u ON u.client_id = cl.id WHERE cl.ext_id = k.client AND u.ext_id = k.usr \
+     OFFSET 0) AS u \
+     CROSS JOIN LATERAL (SELECT * FROM credentials c WHERE c.user_id = u.id \
+     AND c.client_id = u.client_id AND c.type = k.kind \
+     AND (k.ext_id IS NULL OR c.ext_id = k.ext_id) OFFSET 0) AS c \
      LEFT JOIN policies p ON p.id = c.policy_id"
 );
 

@@ -186,7 +186,7 @@ both_stores! {
             let oath = &mut doc["users"][0]["credentials"][4];
             oath["secret"] = json!("not base32!");
             oath["digits"] = json!(9);
-            oath["label"] = json!("a:b");
+            oath["label"] = json!("a:b:c");
         });
         let problems = refused(&app, &app.secret_key, &fixture).await;
         let expected = [
@@ -200,6 +200,10 @@ both_stores! {
             assert!(problems.iter().any(|p| p.starts_with(prefix)), "{prefix} not in {problems:?}");
         }
         assert_eq!(problems.len(), expected.len(), "{problems:?}");
+        // An `Issuer:account` label is read as on the REST create: its issuer must be the policy's.
+        let fixture = edited(|doc| doc["users"][0]["credentials"][4]["label"] = json!("Other:jdoe"));
+        let problems = refused(&app, &app.secret_key, &fixture).await;
+        assert!(problems.len() == 1 && problems[0].starts_with("users[0].credentials[4].label: label's issuer"), "{problems:?}");
 
         let fixture = edited(|doc| {
             doc["users"][0]["credentials"][3]["msisdn"] = json!("+33612345678");
@@ -270,7 +274,7 @@ both_stores! {
             doc["users"][0]["credentials"][2]["mobileNumber"] = json!("079 123 45 67");
             doc["users"][0]["contacts"]["email"] = json!("not-an-address");
             doc["users"][1]["credentials"][0]["password"] = json!("$2b$12$tooshort");
-            doc["users"][0]["credentials"][1]["validity"] = json!({"from": "yesterday"});
+            doc["users"][0]["credentials"][1]["validity"] = json!({"from": "yesterday", "to": "9999-12-31T23:59:59-23:59"});
             doc["policies"][4]["policyType"] = json!("FaxPolicy");
         });
         let problems = refused(&app, &app.secret_key, &fixture).await;
@@ -278,6 +282,7 @@ both_stores! {
             "policies[4].policyType: must be one of",
             "users[0].contacts.email: must be an email address",
             "users[0].credentials[1].validity.from: must be an RFC 3339 timestamp",
+            "users[0].credentials[1].validity.to: must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
             "users[0].credentials[2].mobileNumber: not a valid E.164 number",
             "users[0].credentials[4].policyExtId: client acme has no default OathPolicy",
             "users[1].credentials[0].password: is not a valid bcrypt hash",

@@ -73,7 +73,8 @@ both_stores! {
         assert_eq!(body["digits"], "6");
         assert_eq!(body["period"], 30);
         assert_eq!(body["version"], 1);
-        assert!(body.get("counter").is_none() && body.get("issuer").is_none(), "{body}");
+        assert_eq!(body["counter"], 0, "get-oath shows counter for TOTP too: {body}");
+        assert!(body.get("issuer").is_none(), "{body}");
         assert!(body["secret"].as_str().unwrap().starts_with("v1:"));
         let uri = body["uri"].as_str().unwrap();
         assert!(uri.starts_with("otpauth://totp/jdoe%40acme?secret="), "{uri}");
@@ -125,7 +126,8 @@ both_stores! {
         assert_eq!(from_uri.generate(1_111_111_109).to_string().len(), 8);
     }
 
-    /// An HOTP policy gives an otpauth://hotp URI with counter 0, and `counter` instead of `period`.
+    /// An HOTP policy gives an otpauth://hotp URI with counter 0; `period` is shown as well
+    /// (get-oath shows both).
     async fn hotp_policy(app) {
         app.client_with_user("acme", "jdoe").await;
         app.add_policy("acme", "oath-hotp", "OathPolicy", json!({"initialType": "hotp", "initialAlgorithm": "SHA512"})).await;
@@ -133,7 +135,7 @@ both_stores! {
             json!({"label": "jdoe", "policyExtId": "oath-hotp"})).await.expect(201);
         let body = &reply.body;
         assert_eq!((body["authenticationMethod"].as_str(), body["counter"].as_i64()), (Some("HOTP"), Some(0)));
-        assert!(body.get("period").is_none(), "{body}");
+        assert_eq!(body["period"], 30, "{body}");
         let uri = body["uri"].as_str().unwrap();
         assert!(uri.starts_with("otpauth://hotp/jdoe?secret=") && uri.ends_with("&algorithm=SHA512&digits=6&counter=0"), "{uri}");
         assert_eq!(Secret::try_from_base32(uri_secret(uri)).unwrap().as_bytes().len(), 64);
@@ -170,7 +172,7 @@ both_stores! {
         let list = user_path("acme", "jdoe", LIST);
         let root = app.root();
         for body in [json!({}), json!({"label": null}), json!({"label": ""}), json!({"label": 7}),
-            json!({"label": "a:b"}), json!({"label": "x", "bogus": 1}), json!({"label": "x", "uri": "otpauth://totp/x"}),
+            json!({"label": "a:b:c"}), json!({"label": ":b"}), json!({"label": "x", "bogus": 1}), json!({"label": "x", "uri": "otpauth://totp/x"}),
             json!({"label": "x", "stateName": "gone"}), json!({"label": "x", "extId": ""}), json!([])] {
             app.post(&list, &root, body).await.expect_error(422, "errors.invalidData");
         }
@@ -239,7 +241,7 @@ both_stores! {
     async fn patch_errors(app) {
         let (created, path) = with_oath(&app).await;
         let root = app.root();
-        for body in [json!({"label": null}), json!({"label": ""}), json!({"label": "a:b"}), json!({"label": 1}),
+        for body in [json!({"label": null}), json!({"label": ""}), json!({"label": "a:b:c"}), json!({"label": 1}),
             json!({"bogus": 1}), json!({"mobileNumber": "+41791234567"}), json!({"stateName": "gone"}), json!({"stateName": null}),
             json!({"version": "1"}), json!({"policyExtId": 5})] {
             app.patch(&path, &root, body).await.expect_error(422, "errors.invalidData");
@@ -414,5 +416,58 @@ both_stores! {
         let end = app.get(&path, &root).await.body;
         assert_eq!(end["version"].as_i64().unwrap(), 1 + writers);
         assert_eq!(app.history_len("acme", "jdoe", "o-1").await as i64, 1 + writers);
+    }
+
+    /// create-oath asks only for a non-empty label: `Issuer:account`, the authenticator
+    /// apps' own convention, is accepted and becomes the Key URI's issuer prefix and
+    /// `issuer` parameter. A prefix naming another issuer than the policy's is 422.
+    async fn issuer_prefixed_labels(app) {
+        app.client_with_user("acme", "jdoe").await;
+        let root = app.root();
+        let list = user_path("acme", "jdoe", LIST);
+        let reply = app.post(&list, &root, json!({"extId": "o-1", "label": "Big Corp: alice@bigco.com"})).await.expect(201);
+        let uri = reply.body["uri"].as_str().unwrap();
+        assert!(uri.starts_with("otpauth://totp/Big%20Corp:alice%40bigco.com?secret="), "{uri}");
+        assert!(uri.contains("issuer=Big%20Corp"), "{uri}");
+        let from_uri = Totp::from_url(uri).unwrap();
+        assert_eq!((from_uri.issuer(), from_uri.account_name()), (Some("Big Corp"), "alice@bigco.com"));
+        assert_eq!((reply.body["label"].as_str(), reply.body["issuer"].as_str()), (Some("Big Corp: alice@bigco.com"), Some("Big Corp")));
+
+        app.add_policy("acme", "oath-acme", "OathPolicy", json!({"issuer": "ACME", "initialType": "hotp"})).await;
+        let reply = app.post(&list, &root, json!({"extId": "o-2", "label": "ACME:jdoe", "policyExtId": "oath-acme"})).await.expect(201);
+        let uri = reply.body["uri"].as_str().unwrap();
+        assert!(uri.starts_with("otpauth://hotp/ACME:jdoe?secret=") && uri.contains("&issuer=ACME&"), "{uri}");
+        let reply = app
+            .post(&list, &root, json!({"extId": "o-3", "label": "Other:jdoe", "policyExtId": "oath-acme"}))
+            .await
+            .expect_error(422, "errors.invalidData");
+        assert!(reply.body.to_string().contains("label"), "{}", reply.body);
+        app.get(&format!("{list}/o-3"), &root).await.expect_error(404, "errors.noRecord");
+
+        // A PATCH may rename the account, not move the credential to another issuer.
+        let path = format!("{list}/o-2");
+        app.patch(&path, &root, json!({"label": "ACME:work phone"})).await.expect(200);
+        app.patch(&path, &root, json!({"label": "Other:work phone"})).await.expect_error(422, "errors.invalidData");
+        let got = app.get(&path, &root).await.expect(200);
+        assert_eq!((got.body["label"].as_str(), got.body["version"].as_i64()), (Some("ACME:work phone"), Some(2)));
+    }
+
+    /// get-oath and get-oath-credentials show `period` and `counter` for TOTP and HOTP
+    /// credentials alike.
+    async fn get_and_list_show_period_and_counter(app) {
+        app.client_with_user("acme", "jdoe").await;
+        let root = app.root();
+        let list = user_path("acme", "jdoe", LIST);
+        app.add_policy("acme", "oath-hotp", "OathPolicy", json!({"initialType": "hotp", "initialPeriod": 45})).await;
+        app.post(&list, &root, json!({"extId": "totp", "label": "a"})).await.expect(201);
+        app.post(&list, &root, json!({"extId": "hotp", "label": "b", "policyExtId": "oath-hotp"})).await.expect(201);
+        for (ext_id, period) in [("totp", 30), ("hotp", 45)] {
+            let got = app.get(&format!("{list}/{ext_id}"), &root).await.expect(200).body;
+            assert_eq!((got["period"].as_u64(), got["counter"].as_u64()), (Some(period), Some(0)), "{got}");
+        }
+        let page = app.get(&list, &root).await.expect(200).body;
+        for item in page["items"].as_array().unwrap() {
+            assert!(item["period"].is_u64() && item["counter"].is_u64(), "{item}");
+        }
     }
 }

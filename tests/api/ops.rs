@@ -148,6 +148,41 @@ both_stores! {
         assert_ne!(first, second);
     }
 
+    /// Only ids of up to 64 characters of `[A-Za-z0-9._-]` are taken from the client; any
+    /// other is replaced by a generated one (it would be echoed and logged).
+    async fn unsafe_request_ids_are_replaced(app) {
+        let longest = "a".repeat(64);
+        for kept in ["abc-123", "A.b_C-9", longest.as_str()] {
+            let request = Request::get("/health/live").header("x-request-id", kept).body(Body::empty()).unwrap();
+            assert_eq!(app.send(request).await.header("x-request-id"), Some(kept));
+        }
+        let too_long = "a".repeat(65);
+        for forged in ["abc status=500 route=/forged", "a\"b", "id\tx", "", "a/b", too_long.as_str()] {
+            let request = Request::get("/health/live").header("x-request-id", forged).body(Body::empty()).unwrap();
+            let echoed = app.send(request).await.header("x-request-id").unwrap().to_owned();
+            assert_eq!(echoed.len(), 36, "{forged:?} became a UUID: {echoed}");
+        }
+    }
+
+    /// Made-up methods (100 of them, 2 KB each) on a route and on an unknown path: the
+    /// method label is `other`, so the exposition gains at most a few series, and never
+    /// the method's text.
+    async fn made_up_methods_share_one_label(app) {
+        app.call(Method::GET, "/health/live", None, None).await.expect(200);
+        let before = scrape(&app).await;
+        for i in 0..100 {
+            let method = Method::from_bytes(format!("Y{i}{}", "Y".repeat(2000)).as_bytes()).unwrap();
+            app.call(method.clone(), "/health/live", None, None).await.expect(405);
+            app.call(method, "/no/such/path", None, None).await.expect(404);
+        }
+        let text = scrape(&app).await;
+        assert!(!text.contains("YYYY"), "{text}");
+        assert_eq!(sample(&text, "http_requests_total", &[("method", "other"), ("route", "/health/live"), ("status", "405")]), Some(100.0), "{text}");
+        assert_eq!(sample(&text, "http_requests_total", &[("method", "other"), ("route", "unmatched"), ("status", "404")]), Some(100.0), "{text}");
+        let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+        assert!(series(&text) <= series(&before) + 100, "{} series before, {} after", series(&before), series(&text));
+    }
+
     /// Responses are gzipped for clients that ask, and plain for the others.
     async fn responses_are_gzipped_on_request(app) {
         let path = with_mtan(&app).await;
@@ -240,9 +275,14 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(idm_credentials::app::serve(listener, router, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(idm_credentials::server::serve(
+        listener,
+        router,
+        Default::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
     client
         .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

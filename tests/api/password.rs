@@ -22,15 +22,18 @@ async fn with_password(app: &TestApp) -> String {
 }
 
 both_stores! {
-    /// Create answers 201 with Location, ETag and the full seed-003 schema; the plaintext
-    /// never appears, the hash is argon2id.
-    async fn create_returns_the_full_dto(app) {
+    /// Create with a password answers 201 with Location and ETag and no body, as
+    /// create-password says ("no content is returned"); GET then shows the full seed-003
+    /// schema. The plaintext never appears, the hash is argon2id.
+    async fn create_answers_no_content_and_get_the_full_dto(app) {
         app.client_with_user("acme", "jdoe").await;
         let path = user_path("acme", "jdoe", "password");
         let reply = app.post(&path, &app.root(), json!({"extId": "pw-1", "password": PLAIN})).await.expect(201);
         assert_eq!(reply.header("location"), Some(path.as_str()));
         assert_eq!(reply.header("etag"), Some("\"1\""));
-        let dto = &reply.body;
+        assert!(reply.body.is_null(), "no content: {}", reply.body);
+        assert!(reply.header("content-type").is_none());
+        let dto = &app.get(&path, &app.root()).await.expect(200).body;
         for field in ["created", "lastModified", "version", "extId", "userExtId", "policyExtId", "stateName",
             "stateChangeReason", "successfulLoginCount", "failedLoginCount", "type", "validity", "resetCount", "password"] {
             assert!(dto.get(field).is_some(), "missing {field} in {dto}");
@@ -48,8 +51,27 @@ both_stores! {
         assert!(dto.get("modificationComment").is_none(), "absent fields are omitted, not null");
         let created = dto["created"].as_str().unwrap();
         assert!(created.ends_with('Z') && created.len() == 20, "{created}");
-        let got = app.get(&path, &app.root()).await.expect(200);
-        assert_eq!(&got.body, dto);
+    }
+
+    /// create-password: with resetCodeEnabled the password "must be omitted". One given
+    /// anyway is 422 naming the field and the policy, and nothing is stored.
+    async fn a_password_under_a_reset_code_policy_is_422(app) {
+        app.client_with_user("acme", "jdoe").await;
+        app.add_policy("acme", "codes", "PwdPolicy", json!({"resetCodeEnabled": "true"})).await;
+        let path = user_path("acme", "jdoe", "password");
+        let root = app.root();
+        let reply = app
+            .post(&path, &root, json!({"policyExtId": "codes", "password": PLAIN}))
+            .await
+            .expect_error(422, "errors.invalidData");
+        let message = reply.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("'password'") && message.contains("codes") && message.contains("resetCodeEnabled"), "{message}");
+        assert!(!reply.body.to_string().contains(PLAIN));
+        app.get(&path, &root).await.expect_error(404, "errors.noRecord");
+        let listed = app.get(&user_path("acme", "jdoe", "credentials"), &root).await.expect(200);
+        assert_eq!(listed.body["items"], json!([]));
+        // Without the password the same request creates it.
+        app.post(&path, &root, json!({"policyExtId": "codes"})).await.expect(201);
     }
 
     /// PATCH changes only what it names, bumps the version once and records the reason.

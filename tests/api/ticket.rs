@@ -20,6 +20,39 @@ async fn with_ticket(app: &TestApp) -> (String, String) {
 }
 
 both_stores! {
+    /// Years outside 0001-9999 (in UTC) are refused with 422 and change nothing; a leap
+    /// second comes back as the next second's start, alike on both stores.
+    async fn validity_years_are_bounded_and_leap_seconds_normalised(app) {
+        let (path, _) = with_ticket(&app).await;
+        let root = app.root();
+        for bad in [
+            json!({"from": "0000-01-01T00:00:00Z"}),
+            json!({"from": "0001-01-01T00:00:00+01:00"}),
+            json!({"to": "9999-12-31T23:59:59-23:59"}),
+            json!({"to": "9999-12-31T23:59:60Z"}),
+            json!({"to": "+10000-01-01T23:58:59Z"}),
+        ] {
+            let reply = app.patch(&path, &root, json!({"validity": bad})).await.expect_error(422, "errors.invalidData");
+            assert!(reply.body.to_string().contains("validity"), "{}", reply.body);
+        }
+        assert_eq!(app.get(&path, &root).await.body["version"], 1);
+        let reply = app.patch(&path, &root, json!({"validity": {"from": "0001-01-01T00:00:00Z", "to": "2030-06-30T23:59:60Z"}})).await.expect(200);
+        assert_eq!(reply.body["validity"], json!({"from": "0001-01-01T00:00:00Z", "to": "2030-07-01T00:00:00Z"}));
+        assert_eq!(app.get(&path, &root).await.body["validity"], reply.body["validity"]);
+        app.patch(&path, &root, json!({"validity": {"to": "9999-12-31T23:59:59Z"}})).await.expect(200);
+        assert_eq!(app.get(&path, &root).await.body["validity"]["to"], "9999-12-31T23:59:59Z");
+    }
+
+    /// A policy lifetime that reaches past year 9999 ends there.
+    async fn a_lifetime_past_year_9999_ends_there(app) {
+        app.client_with_user("acme", "jdoe").await;
+        app.add_policy("acme", "ages", "TicketPolicy", json!({"credentialLifetime": "300000000000000"})).await;
+        let path = user_path("acme", "jdoe", "ticket");
+        let reply = app.post(&path, &app.root(), json!({"policyExtId": "ages"})).await.expect(201);
+        assert_eq!(reply.body["validity"]["to"], "9999-12-31T23:59:59Z");
+        assert_eq!(app.get(&path, &app.root()).await.body["validity"]["to"], "9999-12-31T23:59:59Z");
+    }
+
     /// The value is shown once, stored as a {SSHA256} digest that verifies it.
     async fn create_shows_the_value_once(app) {
         let (path, value) = with_ticket(&app).await;

@@ -9,6 +9,7 @@ mod support;
 mod workload;
 
 mod faults;
+mod hostile;
 mod limits;
 mod load;
 mod secrets;

@@ -1,19 +1,21 @@
-//! Lists of the credentials a user may hold several of (mTAN, OATH): pages in creation
-//! order with nevisIDM's continuation tokens.
+//! The one pagination of a user's credentials: the mTAN and OATH lists and the list of
+//! all their credentials (get-credentials) page in creation order with nevisIDM's
+//! continuation tokens.
 
 use chrono::{DateTime, Utc};
 
 use super::load_user;
-use crate::auth::{Access, Rule};
-use crate::domain::ExtId;
+use crate::auth::{Access, Rule, SelfAdmin};
 use crate::domain::credential::{Credential, CredentialType};
+use crate::domain::{ExtId, time};
 use crate::error::ApiError;
 use crate::service::Ctx;
-use crate::service::directory::MAX_PAGE;
 use crate::store::Page;
 
-/// A page when the client asks for none (nevisIDM's `limit=0` means the same).
-pub const DEFAULT_LIMIT: i64 = 50;
+/// The longest page, and the page when the client asks for no size: nevisIDM's pages give
+/// `limit` the default `0` (no size asked), and Nevis Identity Cloud, which fronts
+/// nevisIDM, pages 1000 items when no limit is given.
+pub const MAX_LIMIT: i64 = 1000;
 
 /// The query of a list request, as the client sent it.
 #[derive(Debug, Default)]
@@ -47,32 +49,39 @@ fn parse_token(token: &str) -> Result<(DateTime<Utc>, String), ApiError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::from_timestamp_millis)
+        .filter(time::in_range)
         .ok_or_else(malformed)?;
     let ext_id = ExtId::parse(ext_id).map_err(|_| malformed())?;
     Ok((created, ext_id.into_string()))
 }
 
-/// At most `limit` credentials of `kind` after the continuation token, if `rule` allows.
+/// The page size a request asks for: absent or `0` is [`MAX_LIMIT`]; beyond it, or
+/// negative, is 400.
+fn page_size(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None | Some(0) => Ok(MAX_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "limit {n} must be between 0 and {MAX_LIMIT} (0: {MAX_LIMIT})"
+        ))),
+    }
+}
+
+/// At most `limit` credentials of `kind` (every type when `None`) after the continuation
+/// token, if `rule` allows. Without a `kind`, a self-admin caller is shown only the types
+/// whose own GET admits self-admin callers.
 pub async fn list(
     ctx: Ctx<'_>,
     client: ExtId,
     user: ExtId,
-    kind: CredentialType,
+    kind: Option<CredentialType>,
     rule: Rule,
     query: ListQuery,
 ) -> Result<Listing, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), rule)?;
-    let limit = match query.limit {
-        None | Some(0) => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::BadRequest(format!(
-                "limit {n} must be between 0 and {MAX_PAGE}"
-            )));
-        }
-    };
+        .authorize_user(client.as_str(), user.as_str(), rule)
+        .await?;
+    let limit = page_size(query.limit)?;
     let after = query
         .continuation_token
         .as_deref()
@@ -84,9 +93,19 @@ pub async fn list(
         limit: limit + 1,
         after,
     };
+    let kinds: Vec<CredentialType> = match kind {
+        Some(kind) => vec![kind],
+        None => CredentialType::ALL
+            .into_iter()
+            .filter(|k| {
+                access == Access::Admin
+                    || crate::service::view_rule(*k).self_admin != SelfAdmin::Denied
+            })
+            .collect(),
+    };
     let mut items = ctx
         .store
-        .list_credentials(client.as_str(), user.as_str(), Some(kind), &page)
+        .list_credentials(client.as_str(), user.as_str(), &kinds, &page)
         .await?;
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -106,6 +125,17 @@ pub async fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absent_and_zero_limits_ask_for_the_longest_page() {
+        assert_eq!(page_size(None).unwrap(), MAX_LIMIT);
+        assert_eq!(page_size(Some(0)).unwrap(), MAX_LIMIT);
+        assert_eq!(page_size(Some(1)).unwrap(), 1);
+        assert_eq!(page_size(Some(MAX_LIMIT)).unwrap(), MAX_LIMIT);
+        for bad in [-1, MAX_LIMIT + 1, i64::MAX] {
+            assert!(page_size(Some(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn tokens_round_trip_and_keep_underscores_in_ext_ids() {

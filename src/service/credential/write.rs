@@ -240,6 +240,9 @@ fn plan(
         Change::Set(text) => next.modification_comment = Some(text.clone()),
     }
     (m.apply)(&mut next)?;
+    if actor == Actor::SelfAdmin && next.state != current.state {
+        self_admin_may_leave(&current)?;
+    }
 
     let changes = history::diff(&before, &admin_view(&next).fields());
     if changes.is_empty() {
@@ -250,13 +253,27 @@ fn plan(
     // Login statistics move without a version bump; write them only when this change
     // sets them, so a concurrent login result is never undone.
     let write_logins = next.logins != current.logins;
+    let policy_id = |c: &Credential| c.policy.as_ref().map(|p| p.id.clone());
+    let alone = next.ext_id != current.ext_id || policy_id(&next) != policy_id(&current);
     let history = history_entry(ctx, &next, m.action, changes);
     Ok(Step::Write(CredentialWrite {
         new: next,
         expected_version: current.version,
         history,
         write_logins,
+        alone,
     }))
+}
+
+/// 403 unless a self-admin may move `current` out of its state ([`state::self_admin_may_leave`]).
+fn self_admin_may_leave(current: &Credential) -> Result<(), ApiError> {
+    if state::self_admin_may_leave(current.state, current.state_change_reason) {
+        return Ok(());
+    }
+    Err(ApiError::PermissionDenied(format!(
+        "The credential is {}: only an administrator can change its state or delete it",
+        current.state.as_str()
+    )))
 }
 
 /// Deletes a credential if `rule` allows it (checking `If-Match` when given), with a
@@ -267,10 +284,15 @@ pub async fn delete(
     rule: Rule,
     if_match: Option<IfMatch>,
 ) -> Result<(), ApiError> {
-    ctx.caller
-        .authorize(target.client.as_str(), Some(target.user.as_str()), rule)?;
+    let access = ctx
+        .authorize_user(target.client.as_str(), target.user.as_str(), rule)
+        .await?;
     for _ in 0..MAX_ATTEMPTS {
         let current = load(ctx, target).await?;
+        // Deleting is a way out of a state too (and a self-admin could create anew).
+        if access == Access::SelfAdmin {
+            self_admin_may_leave(&current)?;
+        }
         check_if_match_current(if_match, current.version)?;
         let changes = history::diff(&admin_view(&current).fields(), &[]);
         let mut gone = current.clone();

@@ -36,8 +36,8 @@ pub async fn record_login(
     body: Value,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .caller
-        .authorize(client.as_str(), Some(user.as_str()), LOGIN)?;
+        .authorize_user(client.as_str(), user.as_str(), LOGIN)
+        .await?;
     let mut doc = PatchDocument::new(body)?;
     let success = doc.boolean("success");
     if success.is_none() {
