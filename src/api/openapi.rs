@@ -228,6 +228,8 @@ error_sets! {
     DeleteErrors = [400, 401, 403, 404, 409, 412, 500, 503];
     /// A credential reset with `If-Match` (no body).
     ResetErrors = [400, 401, 403, 404, 409, 412, 422, 500, 503];
+    /// A password change: a JSON body and `If-Match`; 423 when a wrong old password locks.
+    ChangeErrors = [400, 401, 403, 404, 409, 412, 413, 415, 422, 423, 500, 503];
     /// DELETE of a client, user or policy (409 while still in use).
     DirectoryDeleteErrors = [400, 401, 403, 404, 409, 500, 503];
     /// A login (`/nevisidm/api/auth/v1`): a JSON body; 403/423 when the credential cannot log in.

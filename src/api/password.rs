@@ -1,4 +1,5 @@
-//! `/{clientExtId}/users/{userExtId}/password` (seed 003) and `.../password/reset`.
+//! `/{clientExtId}/users/{userExtId}/password` (seed 003), `.../password/reset` and
+//! `.../password/change`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,9 +7,13 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, ResetErrors, WriteErrors};
+use super::openapi::{
+    ChangeErrors, DeleteErrors, PatchErrors, ReadErrors, ResetErrors, WriteErrors,
+};
 use super::response::{self, user_location};
-use super::schema::{IfMatchHeader as IfMatchParam, PasswordCreate, PasswordPatch, UserPath};
+use super::schema::{
+    IfMatchHeader as IfMatchParam, PasswordChange, PasswordCreate, PasswordPatch, UserPath,
+};
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -20,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, get, patch, delete))
         .routes(routes!(reset))
+        .routes(routes!(change))
 }
 
 /// Create the user's password (`CredentialCreate` + `CredentialChangeState`).
@@ -153,4 +159,37 @@ async fn reset(
     } else {
         Ok(StatusCode::NO_CONTENT.into_response())
     }
+}
+
+/// Give the user a new password (`CredentialModify`, or the user with an `X-Token` and
+/// the old password). The credential leaves `initial`, `reset-code` and `admin-changed`
+/// (and, by an administrator, a lock) for `active`; its failure count starts from zero.
+/// Not available when the policy has `resetCodeEnabled` (422). A self-admin's wrong
+/// `oldPassword` counts as a failed login: 403, or 423 when it locks the credential.
+#[utoipa::path(
+    post, operation_id = "changePassword", path = "/{clientExtId}/users/{userExtId}/password/change", tag = "password",
+    params(UserPath, IfMatchParam), request_body = PasswordChange,
+    security(("bearer" = []), ("bearer" = [], "xToken" = [])),
+    responses(
+        (status = 204, description = "Changed (the change pages return no content)",
+         headers(("ETag" = String, description = "The new version, `\"<version>\"`: send it as `If-Match`"))),
+        ChangeErrors,
+    )
+)]
+async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+    IfMatchHeader(if_match): IfMatchHeader,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let outcome = password::change(
+        state.ctx(&caller),
+        ids.ext("clientExtId")?,
+        ids.ext("userExtId")?,
+        body,
+        if_match,
+    )
+    .await?;
+    Ok(response::no_content_with_etag(&outcome))
 }

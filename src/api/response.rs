@@ -63,6 +63,13 @@ pub fn created_without_body(outcome: &Outcome, location: String) -> Response {
     response
 }
 
+/// 204 with the new `ETag`: a change whose page returns no content.
+pub fn no_content_with_etag(outcome: &Outcome) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    credential_headers(&mut response, outcome.credential.version, None);
+    response
+}
+
 fn credential_headers(response: &mut Response, version: i32, location: Option<String>) {
     let headers = response.headers_mut();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {

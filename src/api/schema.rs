@@ -304,6 +304,21 @@ pub struct PasswordLogin {
     password: String,
 }
 
+/// POST `.../password/change` (the change-context-password and change-device-password
+/// pages' body).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current password: required when users change their own (self-admin mode);
+    /// omitted, and ignored, when an administrator changes someone else's.
+    #[schema(nullable = false, min_length = 1, max_length = 4096)]
+    old_password: Option<String>,
+    /// The new password, checked against the password policy.
+    #[schema(min_length = 1, max_length = 4096)]
+    new_password: String,
+}
+
 /// POST `/clients`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -29,6 +29,8 @@ pub enum Action {
     Create,
     Patch,
     Reset,
+    /// A new password set by `.../change`.
+    Change,
     Delete,
     /// Locked automatically after login failures.
     Lock,
@@ -42,6 +44,7 @@ impl Action {
             Self::Create => "create",
             Self::Patch => "patch",
             Self::Reset => "reset",
+            Self::Change => "change",
             Self::Delete => "delete",
             Self::Lock => "lock",
             Self::Unlock => "unlock",
@@ -53,6 +56,7 @@ impl Action {
             Self::Create,
             Self::Patch,
             Self::Reset,
+            Self::Change,
             Self::Delete,
             Self::Lock,
             Self::Unlock,

@@ -1,7 +1,9 @@
 //! Password credentials (seed 003): one per user, stored as an argon2id hash.
 
+mod change;
 mod login;
 
+pub use change::{CHANGE, change};
 pub use login::{LOGIN, login};
 
 use std::sync::{Arc, OnceLock};

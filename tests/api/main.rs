@@ -23,6 +23,7 @@ mod oath;
 mod openapi;
 mod ops;
 mod password;
+mod password_change;
 mod password_login;
 mod plans;
 mod pool;
