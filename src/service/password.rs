@@ -2,7 +2,7 @@
 
 mod login;
 
-pub use login::{LOGIN, login};
+pub use login::{LOGIN, attempt as login_attempt, login};
 
 use std::sync::{Arc, OnceLock};
 

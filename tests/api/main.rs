@@ -26,6 +26,7 @@ mod password;
 mod password_login;
 mod plans;
 mod pool;
+mod principal;
 mod race;
 mod self_admin;
 mod ticket;
