@@ -52,7 +52,8 @@ impl AppState {
             &settings.signing,
             settings.jwt_public_key_file.as_deref(),
         )
-        .await?;
+        .await?
+        .with_x_token_ttl(settings.x_token_ttl);
         let secret_key = load_secret_key(&store, &settings.encryption).await?;
         Ok(Self {
             store,

@@ -184,12 +184,18 @@ pub struct TokenArgs {
     /// An `AccessControl.*` permission; repeatable.
     #[arg(long = "permission")]
     pub permissions: Vec<String>,
-    /// The caller's client (`clientExtId`); required for every role and permission but Root.
+    /// The caller's client (`clientExtId`); required for every role and permission but Root,
+    /// and for --x-token.
     #[arg(long)]
     pub client: Option<String>,
-    /// How long the token is valid (e.g. 30m, 1h, 7d).
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
-    pub ttl: Duration,
+    /// Print an X-Token (the proof of a re-entered password that POST
+    /// /nevisidm/api/principal/v1/token issues) for user --sub of --client, instead of a
+    /// Bearer token; for scripts and tests only.
+    #[arg(long, conflicts_with_all = ["roles", "permissions"])]
+    pub x_token: bool,
+    /// How long the token is valid (e.g. 30m, 1h, 7d); default 1h, 5m for --x-token.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub ttl: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -247,6 +253,9 @@ pub struct Settings {
     /// PEM public key (RSA or EC) that also verifies RS256/ES256 Bearer tokens.
     #[arg(long, env = "IDM_JWT_PUBLIC_KEY_FILE", hide_env_values = true)]
     pub jwt_public_key_file: Option<PathBuf>,
+    /// How long an X-Token from POST /nevisidm/api/principal/v1/token is valid.
+    #[arg(long, env = "IDM_X_TOKEN_TTL", default_value = "5m", value_parser = humantime::parse_duration, hide_env_values = true)]
+    pub x_token_ttl: Duration,
 }
 
 /// An origin is `scheme://host[:port]`: anything else would never match a browser's
@@ -279,13 +288,14 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} header_read_timeout={:?} keep_alive_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
+             x_token_ttl={:?} secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} header_read_timeout={:?} keep_alive_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen.address,
             redact_url(self.database.url()),
             set(&self.signing.jwt_secret),
             self.jwt_public_key_file,
             self.signing.jwt_issuer,
             self.signing.jwt_audience,
+            self.x_token_ttl,
             set(&self.encryption.secret_key),
             self.pool.db_max_connections,
             self.pool.db_write_batch,
@@ -359,6 +369,7 @@ mod tests {
         assert_eq!(cli.settings.body_limit, 65536);
         assert_eq!(cli.settings.header_read_timeout, Duration::from_secs(10));
         assert_eq!(cli.settings.keep_alive_timeout, Duration::from_secs(5));
+        assert_eq!(cli.settings.x_token_ttl, Duration::from_secs(300));
         assert!(cli.settings.swagger_ui);
         let off = Cli::parse_from(["idm-credentials", "--swagger-ui", "false"]);
         assert!(!off.settings.swagger_ui);

@@ -1,6 +1,6 @@
 use clap::Parser;
 use idm_credentials::app::{self, AppState, Limits, SecretKey};
-use idm_credentials::auth::jwt::expiry_in;
+use idm_credentials::auth::jwt::{DEFAULT_X_TOKEN_TTL, expiry_in};
 use idm_credentials::auth::{Claims, Keys, Permission, Role};
 use idm_credentials::config::{
     Cli, Command, Database, ExportCommand, FixtureFormat, ImportCommand, LogFormat, Pool, Settings,
@@ -165,12 +165,31 @@ async fn export(args: &ExportCommand) -> Result<(), Failure> {
 /// never creates a database or a secret: a token signed with a secret no server uses
 /// would only earn 401s that cannot say why.
 async fn token(command: &TokenCommand) -> Result<(), Failure> {
+    let args = &command.token;
+    let x_token_client = if args.x_token {
+        Some(
+            args.client
+                .as_deref()
+                .ok_or("--x-token needs --client: an X-Token is bound to the user's client")?,
+        )
+    } else {
+        None
+    };
     let claims = token_claims(command)?;
     let secret = match &command.signing.jwt_secret {
         Some(secret) => secret.clone(),
         None => stored_jwt_secret(&command.database).await?,
     };
-    println!("{}", Keys::new(secret.as_bytes()).mint(&claims)?);
+    let keys = Keys::new(secret.as_bytes())
+        .with_issuer(command.signing.jwt_issuer.clone())
+        .with_audience(command.signing.jwt_audience.clone());
+    let token = match x_token_client {
+        Some(client) => {
+            keys.mint_x_token_for(client, &args.sub, args.ttl.unwrap_or(DEFAULT_X_TOKEN_TTL))?
+        }
+        None => keys.mint(&claims)?,
+    };
+    println!("{token}");
     Ok(())
 }
 
@@ -199,6 +218,14 @@ fn token_claims(command: &TokenCommand) -> Result<Claims, Failure> {
         }
     }
     let grants_something = !roles.is_empty() || !args.permissions.is_empty();
+    if !grants_something && !args.x_token {
+        return Err(
+            "a token with no --role and no --permission grants nothing; for an X-Token \
+             (self-admin), ask POST /nevisidm/api/principal/v1/token, or pass --x-token \
+             --client"
+                .into(),
+        );
+    }
     if grants_something && !roles.contains(&Role::Root) && args.client.is_none() {
         return Err(
             "--client is required for every role and permission but Root: a caller \
@@ -208,15 +235,19 @@ fn token_claims(command: &TokenCommand) -> Result<Claims, Failure> {
     }
     Ok(Claims {
         sub: args.sub.clone(),
-        exp: expiry_in(args.ttl),
+        exp: expiry_in(args.ttl.unwrap_or(DEFAULT_BEARER_TTL)),
         roles: args.roles.clone(),
         permissions: args.permissions.clone(),
         client_ext_id: args.client.clone(),
         iss: command.signing.jwt_issuer.clone(),
         aud: command.signing.jwt_audience.clone().map(Into::into),
         nbf: None,
+        token_use: None,
     })
 }
+
+/// The `token` command's Bearer lifetime unless `--ttl` says otherwise.
+const DEFAULT_BEARER_TTL: Duration = Duration::from_secs(3600);
 
 /// The JWT secret the server generated into its database.
 async fn stored_jwt_secret(database: &Database) -> Result<String, Failure> {

@@ -618,6 +618,21 @@ fn token_refuses_unknown_roles_a_missing_client_and_a_missing_database() {
         &["--sub", "a", "--permission", "AccessControl.CredentialView"],
         "--client is required",
     );
+    // An X-Token only when asked for explicitly, and then bound to a client.
+    check(&["--sub", "jdoe", "--ttl", "5m"], "grants nothing");
+    check(&["--sub", "jdoe", "--x-token"], "--x-token needs --client");
+    check(
+        &[
+            "--sub",
+            "jdoe",
+            "--x-token",
+            "--client",
+            "acme",
+            "--role",
+            "SelfAdmin",
+        ],
+        "cannot be used with",
+    );
 
     for accepted in [
         &[
@@ -629,7 +644,15 @@ fn token_refuses_unknown_roles_a_missing_client_and_a_missing_database() {
             "acme",
         ][..],
         &["--sub", "a", "--role", "Root"],
-        &["--sub", "jdoe", "--ttl", "5m"],
+        &[
+            "--sub",
+            "jdoe",
+            "--x-token",
+            "--client",
+            "acme",
+            "--ttl",
+            "5m",
+        ],
     ] {
         let args = with_secret(accepted);
         let output = command(&dir).arg("token").args(&args).output().unwrap();
@@ -657,6 +680,7 @@ fn subcommand_help_shows_only_the_flags_it_uses() {
         "--role",
         "--permission",
         "--client",
+        "--x-token",
         "--ttl",
         "--database-url",
         "--jwt-secret",
@@ -697,4 +721,63 @@ fn subcommand_help_shows_only_the_flags_it_uses() {
             "an env var with a dangling '=':\n{text}"
         );
     }
+}
+
+/// `token --x-token` prints an X-Token (`token_use` "x-token", the user's client, 5 minutes
+/// unless `--ttl`, the configured issuer and audience); a Bearer token never carries
+/// `token_use`, so it cannot serve as an X-Token.
+#[test]
+fn token_mints_an_x_token_only_when_asked() {
+    use base64::Engine;
+    let dir = temp_dir("token-x-token");
+    let claims = |args: &[&str]| -> serde_json::Value {
+        let output = command(&dir)
+            .args(["token", "--jwt-secret", "cli-test-secret"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8(output.stdout).unwrap();
+        let payload = token.trim().split('.').nth(1).unwrap().to_owned();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    let x = claims(&["--sub", "jdoe", "--x-token", "--client", "acme"]);
+    assert_eq!(x["token_use"], "x-token");
+    assert_eq!(
+        (x["sub"].as_str(), x["clientExtId"].as_str()),
+        (Some("jdoe"), Some("acme"))
+    );
+    assert_eq!(x["exp"].as_u64().unwrap() - x["nbf"].as_u64().unwrap(), 300);
+    assert!(x.get("roles").is_none());
+    let scoped = claims(&[
+        "--sub",
+        "jdoe",
+        "--x-token",
+        "--client",
+        "acme",
+        "--ttl",
+        "1m",
+        "--jwt-issuer",
+        "https://idp",
+        "--jwt-audience",
+        "idm",
+    ]);
+    assert_eq!(
+        (scoped["iss"].as_str(), scoped["aud"].as_str()),
+        (Some("https://idp"), Some("idm"))
+    );
+    assert_eq!(
+        scoped["exp"].as_u64().unwrap() - scoped["nbf"].as_u64().unwrap(),
+        60
+    );
+    let bearer = claims(&["--sub", "jdoe", "--role", "SelfAdmin", "--client", "acme"]);
+    assert!(bearer.get("token_use").is_none(), "{bearer}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

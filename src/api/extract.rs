@@ -52,12 +52,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
 pub struct JsonBody(pub Value);
 
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = media_type(content_type);
     essence == "application/json" || essence == "application/merge-patch+json"
 }
 
@@ -65,37 +60,101 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let content_type = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
-        let bytes =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection: BytesRejection| {
-                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::PayloadTooLarge
-                    } else {
-                        ApiError::BadRequest(format!(
-                            "Cannot read the request body: {}",
-                            rejection.body_text()
-                        ))
-                    }
-                })?;
-        match content_type {
-            Some(ct) if is_json(&ct) => {}
-            None if bytes.iter().all(u8::is_ascii_whitespace) => {
-                return Ok(Self(Value::Object(Default::default())));
-            }
-            _ => return Err(ApiError::UnsupportedMediaType),
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(Value::Object(Default::default())));
-        }
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}")))
+        read_body(request, state, false).await.map(Self)
     }
+}
+
+/// A body as [`JsonBody`] reads it, or an `application/x-www-form-urlencoded` form (the
+/// form of OAuth's token requests, RFC 6749 section 4.3.2), each field a JSON string. A
+/// field given twice is 400.
+pub struct FormOrJsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for FormOrJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        read_body(request, state, true).await.map(Self)
+    }
+}
+
+fn is_form(content_type: &str) -> bool {
+    media_type(content_type) == "application/x-www-form-urlencoded"
+}
+
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The body as a JSON value: JSON, or (when `form` is allowed) a form.
+async fn read_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    form: bool,
+) -> Result<Value, ApiError> {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+    let bytes =
+        Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection: BytesRejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(format!(
+                        "Cannot read the request body: {}",
+                        rejection.body_text()
+                    ))
+                }
+            })?;
+    let blank = bytes.iter().all(u8::is_ascii_whitespace);
+    match content_type {
+        Some(ct) if is_json(&ct) => {}
+        Some(ct) if form && is_form(&ct) => return form_fields(&bytes),
+        None if blank => return Ok(Value::Object(Default::default())),
+        _ => return Err(ApiError::UnsupportedMediaType),
+    }
+    if blank {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}")))
+}
+
+/// `a=1&b=2` as `{"a":"1","b":"2"}`; bytes that are not UTF-8 once decoded, or a name
+/// given twice, are 400.
+fn form_fields(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut fields = serde_json::Map::new();
+    for pair in bytes.split(|b| *b == b'&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &b""[..]),
+        };
+        let decode = |part: &[u8]| {
+            let plus_as_space: Vec<u8> = part
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+            String::from_utf8(decoded).map_err(|_| {
+                ApiError::BadRequest("The form is not UTF-8 once percent-decoded".into())
+            })
+        };
+        let name = decode(name)?;
+        if fields.contains_key(&name) {
+            return Err(ApiError::BadRequest(format!(
+                "The form gives the field '{name}' more than once"
+            )));
+        }
+        fields.insert(name, Value::String(decode(value)?));
+    }
+    Ok(Value::Object(fields))
 }
 
 /// `If-Match: "<version>"` (RFC 9110), `W/"<version>"` or `*`.
@@ -138,5 +197,19 @@ mod tests {
         assert!(!is_json("text/plain"));
         assert!(!is_json("application/x-www-form-urlencoded"));
         assert!(!is_json(""));
+        assert!(is_form("application/x-www-form-urlencoded; charset=UTF-8"));
+    }
+
+    #[test]
+    fn forms_decode_to_string_fields() {
+        let fields =
+            form_fields(b"username=j%20doe&password=a+b%26c%3D&grant_type=password&empty=&bare")
+                .unwrap();
+        assert_eq!(
+            fields,
+            serde_json::json!({"username": "j doe", "password": "a b&c=", "grant_type": "password", "empty": "", "bare": ""})
+        );
+        assert!(form_fields(b"a=1&a=2").is_err());
+        assert!(form_fields(b"a=%FF").is_err());
     }
 }

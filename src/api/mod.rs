@@ -17,6 +17,7 @@ mod mtan;
 mod oath;
 pub mod openapi;
 mod password;
+mod principal;
 pub(crate) mod response;
 mod schema;
 mod ticket;
@@ -36,6 +37,9 @@ pub const BASE: &str = "/nevisidm/api/core/v1";
 /// The nevisIDM Authentication REST API base path (logins).
 pub const AUTH_BASE: &str = "/nevisidm/api/auth/v1";
 
+/// The nevisIDM Principal REST API base path (the caller, X-Tokens).
+pub const PRINCIPAL_BASE: &str = "/nevisidm/api/principal/v1";
+
 /// Every documented route: the API under [`BASE`], health, metrics and the document itself.
 fn documented() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
@@ -49,6 +53,7 @@ fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
         .nest(AUTH_BASE, auth::routes())
+        .nest(PRINCIPAL_BASE, principal::routes())
         .merge(health::routes())
         .merge(openapi::routes())
 }

@@ -65,7 +65,8 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (
         401,
         "Unauthenticated",
-        "`errors.unauthenticated`: the Bearer token is missing, malformed, expired or badly signed; or a self-admin caller sent no valid `X-Token` where one is needed.",
+        "`errors.unauthenticated`: the Bearer token is missing, malformed, expired or badly signed; or a self-admin caller sent no valid `X-Token` where one is needed; \
+         on the principal API's token request, a wrong or missing password or a `username` that is not the caller's loginId.",
     ),
     (
         403,
@@ -103,7 +104,8 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (
         415,
         "UnsupportedMediaType",
-        "`errors.invalidData`: the body is not `application/json` or `application/merge-patch+json`.",
+        "`errors.invalidData`: the body is not `application/json` or `application/merge-patch+json` \
+         (the principal API's token request also takes `application/x-www-form-urlencoded`).",
     ),
     (
         422,
@@ -153,8 +155,9 @@ impl Modify for Components {
             X_TOKEN,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Token",
-                "Self-admin only, where the endpoint asks for it: a JWT with `sub` = the \
-                 path's userExtId and `exp` in the future, signed with the server's secret.",
+                "Self-admin only, where the endpoint asks for it: the `access_token` of \
+                 POST /nevisidm/api/principal/v1/token (issued to the path's user in the \
+                 path's client, unexpired). No other token is accepted here.",
             ))),
         );
         for (status, name, description) in ERRORS {
@@ -234,6 +237,11 @@ error_sets! {
     DirectoryDeleteErrors = [400, 401, 403, 404, 409, 500, 503];
     /// A login (`/nevisidm/api/auth/v1`): a JSON body; 403/423 when the credential cannot log in.
     LoginErrors = [400, 401, 403, 404, 409, 413, 415, 422, 423, 500, 503];
+    /// POST `/nevisidm/api/principal/v1/token`: 401 for a wrong password too; the
+    /// password login's 403/404/423 when the credential cannot log in.
+    TokenErrors = [400, 401, 403, 404, 409, 413, 415, 422, 423, 500, 503];
+    /// GET of the principal API (`/me`, `/permissions`).
+    PrincipalReadErrors = [401, 403, 404, 500, 503];
     /// The readiness probe.
     ReadyErrors = [500, 503];
 }

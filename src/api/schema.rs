@@ -319,6 +319,21 @@ pub struct PasswordChange {
     new_password: String,
 }
 
+/// POST `/nevisidm/api/principal/v1/token` (a form or JSON).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The caller's own loginId.
+    #[schema(min_length = 1, max_length = 255)]
+    username: String,
+    /// The caller's password, re-entered.
+    #[schema(min_length = 1, max_length = 4096)]
+    password: String,
+    /// `password`: no other grant type is supported.
+    #[schema(pattern = "^password$", example = "password")]
+    grant_type: String,
+}
+
 /// POST `/clients`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -2,6 +2,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use super::jwt::XTokenSubject;
 use super::permission::{Permission, Permissions, Role};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -24,8 +25,8 @@ pub struct Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum XToken {
     Absent,
-    /// A valid X-Token, for this `sub`.
-    Valid(String),
+    /// A valid X-Token, for this user of this client.
+    Valid(XTokenSubject),
     Invalid,
 }
 
@@ -34,7 +35,7 @@ enum XToken {
 pub enum SelfAdmin {
     Denied,
     Allowed,
-    /// Allowed with a valid `X-Token` whose `sub` is the user.
+    /// Allowed with a valid `X-Token` issued to the user, in the path's client.
     WithXToken,
 }
 
@@ -70,7 +71,10 @@ pub enum Access {
 }
 
 impl Caller {
-    pub fn from_claims(claims: super::Claims, x_token: Option<Result<String, String>>) -> Self {
+    pub fn from_claims(
+        claims: super::Claims,
+        x_token: Option<Result<XTokenSubject, String>>,
+    ) -> Self {
         let roles: Vec<Role> = claims.roles.iter().filter_map(|r| Role::parse(r)).collect();
         let mut permissions: Permissions = claims
             .permissions
@@ -88,7 +92,7 @@ impl Caller {
             self_admin: roles.contains(&Role::SelfAdmin),
             x_token: match x_token {
                 None => XToken::Absent,
-                Some(Ok(sub)) => XToken::Valid(sub),
+                Some(Ok(subject)) => XToken::Valid(subject),
                 Some(Err(_)) => XToken::Invalid,
             },
         }
@@ -129,15 +133,20 @@ impl Caller {
         match (rule.self_admin, own) {
             (SelfAdmin::Allowed, true) => Ok(Access::SelfAdmin),
             (SelfAdmin::WithXToken, true) => match &self.x_token {
-                XToken::Valid(sub) if Some(sub.as_str()) == user => Ok(Access::SelfAdmin),
+                XToken::Valid(x) if Some(x.sub.as_str()) == user && x.client == client => {
+                    Ok(Access::SelfAdmin)
+                }
                 XToken::Valid(_) => Err(ApiError::Unauthenticated(
-                    "The X-Token belongs to another user".into(),
+                    "The X-Token was issued to another user or in another client".into(),
                 )),
                 XToken::Invalid => Err(ApiError::Unauthenticated(
-                    "The X-Token is invalid or expired".into(),
+                    "The X-Token is invalid, expired, or not an X-Token (get one from \
+                     POST /nevisidm/api/principal/v1/token)"
+                        .into(),
                 )),
                 XToken::Absent => Err(ApiError::Unauthenticated(
-                    "Self-admin mode requires an X-Token".into(),
+                    "Self-admin mode requires an X-Token (POST /nevisidm/api/principal/v1/token)"
+                        .into(),
                 )),
             },
             _ => {
@@ -148,6 +157,33 @@ impl Caller {
                 )))
             }
         }
+    }
+
+    /// The user a SelfAdmin caller is, as (clientExtId, userExtId): the principal API's
+    /// own-user endpoints. Without the SelfAdmin role, or without a client, 403.
+    pub fn self_admin_user(&self) -> Result<(&str, &str), ApiError> {
+        match (&self.client, self.self_admin) {
+            (Some(client), true) => Ok((client.as_str(), self.sub.as_str())),
+            (None, true) => Err(ApiError::PermissionDenied(
+                "A SelfAdmin token needs a clientExtId claim".into(),
+            )),
+            _ => Err(ApiError::PermissionDenied(
+                "Permission denied: requires the SelfAdmin role".into(),
+            )),
+        }
+    }
+
+    /// The elementary rights the token grants (its roles' and its own `permissions`),
+    /// in [`Permission::ALL`] order.
+    pub fn permissions(&self) -> impl Iterator<Item = Permission> + '_ {
+        Permission::ALL
+            .into_iter()
+            .filter(|p| self.permissions.contains(*p))
+    }
+
+    /// Whether the token has the SelfAdmin role.
+    pub fn is_self_admin(&self) -> bool {
+        self.self_admin
     }
 
     /// For operations outside any client (creating a client): Root only.
@@ -211,7 +247,7 @@ mod tests {
     fn caller(
         roles: &[&str],
         client: Option<&str>,
-        x_token: Option<Result<String, String>>,
+        x_token: Option<Result<XTokenSubject, String>>,
     ) -> Caller {
         Caller::from_claims(
             Claims {
@@ -291,7 +327,13 @@ mod tests {
                 .status(),
             401
         );
-        let foreign = caller(&["SelfAdmin"], Some("c1"), Some(Ok("other".into())));
+        let x = |sub: &str, client: &str| {
+            Some(Ok(XTokenSubject {
+                sub: sub.into(),
+                client: client.into(),
+            }))
+        };
+        let foreign = caller(&["SelfAdmin"], Some("c1"), x("other", "c1"));
         assert_eq!(
             foreign
                 .authorize("c1", Some("jdoe"), DELETE)
@@ -299,7 +341,15 @@ mod tests {
                 .status(),
             401
         );
-        let valid = caller(&["SelfAdmin"], Some("c1"), Some(Ok("jdoe".into())));
+        let elsewhere = caller(&["SelfAdmin"], Some("c1"), x("jdoe", "c2"));
+        assert_eq!(
+            elsewhere
+                .authorize("c1", Some("jdoe"), DELETE)
+                .unwrap_err()
+                .status(),
+            401
+        );
+        let valid = caller(&["SelfAdmin"], Some("c1"), x("jdoe", "c1"));
         assert_eq!(
             valid.authorize("c1", Some("jdoe"), DELETE).unwrap(),
             Access::SelfAdmin

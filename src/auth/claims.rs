@@ -31,6 +31,38 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
+    /// What the token is for. Only X-Tokens carry it (`"x-token"`, [`X_TOKEN_USE`]), so
+    /// that one is never taken for a Bearer token, nor a Bearer token for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_use: Option<String>,
+}
+
+/// The `token_use` of an X-Token: the proof of a re-entered password that
+/// `POST /nevisidm/api/principal/v1/token` issues. No Bearer token carries it.
+pub const X_TOKEN_USE: &str = "x-token";
+
+/// The claims of an X-Token, as [`crate::auth::Keys::mint_x_token`] writes them: the user
+/// (`sub` = their extId) in their client, for a few minutes, for this server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XTokenClaims {
+    pub sub: String,
+    #[serde(rename = "clientExtId")]
+    pub client_ext_id: String,
+    pub token_use: String,
+    #[serde(deserialize_with = "numeric_date")]
+    pub exp: u64,
+    #[serde(deserialize_with = "numeric_date")]
+    pub nbf: u64,
+    #[serde(
+        default,
+        deserialize_with = "optional_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
 }
 
 /// `aud`: one string or an array of them (RFC 7519 section 4.1.3); the token is for this

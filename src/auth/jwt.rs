@@ -1,23 +1,24 @@
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+pub use super::claims::{Audience, Claims, X_TOKEN_USE, XTokenClaims};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
-use serde::Deserialize;
-
-pub use super::claims::{Audience, Claims};
 
 /// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
 /// How many verified Bearer tokens [`Keys::verify_bearer`] remembers before it starts over.
 const VERIFIED_CAPACITY: usize = 1024;
 
-/// The `X-Token` of self-admin mode: who re-authenticated (the time claims are checked by
-/// the validation).
-#[derive(Debug, Deserialize)]
-struct XTokenClaims {
-    sub: String,
+/// How long an X-Token is valid unless configured (`IDM_X_TOKEN_TTL`).
+pub const DEFAULT_X_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Whom a verified X-Token vouches for: the user `sub` of client `client`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XTokenSubject {
+    pub sub: String,
+    pub client: String,
 }
 
 /// Verification (and, for HS256, signing) keys. Never printed: `Debug` is redacted.
@@ -28,6 +29,8 @@ pub struct Keys {
     public: Option<(Algorithm, DecodingKey)>,
     issuer: Option<String>,
     audience: Option<String>,
+    /// Lifetime of the X-Tokens [`Keys::mint_x_token`] signs.
+    x_token_ttl: std::time::Duration,
     /// Tokens that passed [`Keys::verify_bearer`], by their whole text. A client sends
     /// the same token with every request, and checking its signature was about 14 % of
     /// the instructions of a PATCH (callgrind); a token seen before only needs its `exp`
@@ -55,8 +58,14 @@ impl Keys {
             public: None,
             issuer: None,
             audience: None,
+            x_token_ttl: DEFAULT_X_TOKEN_TTL,
             verified: RwLock::default(),
         }
+    }
+
+    pub fn with_x_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.x_token_ttl = ttl;
+        self
     }
 
     /// Adds an RSA or EC public key (PEM) for RS256 / ES256 tokens.
@@ -162,20 +171,82 @@ impl Keys {
             .map(|data| data.claims)
             .map_err(|e| format!("invalid token: {e}"))?;
         named(&claims.sub)?;
+        if claims.token_use.as_deref() == Some(X_TOKEN_USE) {
+            return Err("an X-Token is not a Bearer token".into());
+        }
         Ok(claims)
     }
 
-    /// Verifies an `X-Token` (HS256 with the server secret) and returns its `sub`.
-    pub fn verify_x_token(&self, token: &str) -> Result<String, String> {
-        header_of(token)?;
+    /// Verifies an `X-Token`: HS256 with the server secret, `token_use` = `"x-token"` (so
+    /// no Bearer token passes, whoever it names), `sub` and `clientExtId` present, `exp`
+    /// and `nbf` required and checked, `iss`/`aud` as for Bearer tokens when configured.
+    /// Never remembered: an X-Token is short-lived and sent a few times at most.
+    pub fn verify_x_token(&self, token: &str) -> Result<XTokenSubject, String> {
+        let header = header_of(token)?;
+        if header.alg != Algorithm::HS256 {
+            return Err(format!("X-Token algorithm {:?} is not HS256", header.alg));
+        }
         let mut validation = validation(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.validate_aud = false;
-        let sub = decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
-            .map(|data| data.claims.sub)
+        let mut required = vec!["exp", "nbf", "sub"];
+        if self.issuer.is_some() {
+            required.push("iss");
+        }
+        if self.audience.is_some() {
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
+        match &self.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        let claims = decode::<XTokenClaims>(token, &self.hs_decoding, &validation)
+            .map(|data| data.claims)
             .map_err(|e| format!("invalid X-Token: {e}"))?;
-        named(&sub)?;
-        Ok(sub)
+        if claims.token_use != X_TOKEN_USE {
+            return Err("not an X-Token: token_use is not \"x-token\"".into());
+        }
+        named(&claims.sub)?;
+        named(&claims.client_ext_id)?;
+        Ok(XTokenSubject {
+            sub: claims.sub,
+            client: claims.client_ext_id,
+        })
+    }
+
+    /// An X-Token for user `sub` of client `client`, valid from now for the configured
+    /// lifetime, with the configured `iss` and `aud`.
+    pub fn mint_x_token(&self, client: &str, sub: &str) -> Result<String, String> {
+        self.mint_x_token_for(client, sub, self.x_token_ttl)
+    }
+
+    /// [`Keys::mint_x_token`] with another lifetime (the `token` command's `--ttl`).
+    pub fn mint_x_token_for(
+        &self,
+        client: &str,
+        sub: &str,
+        ttl: std::time::Duration,
+    ) -> Result<String, String> {
+        let now = now_secs();
+        let claims = XTokenClaims {
+            sub: sub.to_owned(),
+            client_ext_id: client.to_owned(),
+            token_use: X_TOKEN_USE.to_owned(),
+            exp: now + ttl.as_secs(),
+            nbf: now,
+            iat: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone().map(Audience::One),
+        };
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.secret),
+        )
+        .map_err(|e| format!("cannot sign token: {e}"))
     }
 
     /// Signs `claims` with HS256 and the server secret (`idm-credentials token`).
@@ -250,7 +321,60 @@ mod tests {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
         let token = valid_token(&keys);
         assert_eq!(keys.verify_bearer(&token).unwrap().sub, "admin");
-        assert_eq!(keys.verify_x_token(&token).unwrap(), "admin");
+    }
+
+    #[test]
+    fn x_tokens_and_bearer_tokens_are_not_interchangeable() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let x = keys.mint_x_token("acme", "jdoe").unwrap();
+        assert_eq!(
+            keys.verify_x_token(&x).unwrap(),
+            XTokenSubject {
+                sub: "jdoe".into(),
+                client: "acme".into()
+            }
+        );
+        assert!(keys.verify_bearer(&x).is_err(), "an X-Token is no Bearer");
+        let bearer = keys
+            .mint(&Claims {
+                sub: "jdoe".into(),
+                exp: expiry_in(Duration::from_secs(60)),
+                client_ext_id: Some("acme".into()),
+                roles: vec!["SelfAdmin".into()],
+                ..Claims::default()
+            })
+            .unwrap();
+        assert!(
+            keys.verify_x_token(&bearer).is_err(),
+            "a Bearer is no X-Token"
+        );
+        let mut forged = Claims {
+            sub: "jdoe".into(),
+            exp: expiry_in(Duration::from_secs(60)),
+            nbf: Some(0),
+            client_ext_id: Some("acme".into()),
+            token_use: Some("access".into()),
+            ..Claims::default()
+        };
+        assert!(keys.verify_x_token(&keys.mint(&forged).unwrap()).is_err());
+        forged.token_use = Some(X_TOKEN_USE.into());
+        assert!(keys.verify_x_token(&keys.mint(&forged).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn x_tokens_carry_and_need_the_configured_issuer_and_audience() {
+        let plain = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let scoped = Keys::new(b"0123456789abcdef0123456789abcdef")
+            .with_issuer(Some("https://idp".into()))
+            .with_audience(Some("idm".into()));
+        let unscoped = plain.mint_x_token("acme", "jdoe").unwrap();
+        assert!(scoped.verify_x_token(&unscoped).is_err());
+        let x = scoped.mint_x_token("acme", "jdoe").unwrap();
+        assert!(scoped.verify_x_token(&x).is_ok());
+        let other = Keys::new(b"0123456789abcdef0123456789abcdef")
+            .with_issuer(Some("https://other".into()))
+            .with_audience(Some("idm".into()));
+        assert!(other.verify_x_token(&x).is_err());
     }
 
     #[test]

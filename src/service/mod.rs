@@ -11,6 +11,7 @@ pub mod mtan;
 pub mod oath;
 pub mod password;
 pub mod policies;
+pub mod principal;
 pub mod ticket;
 
 use crate::auth::{Access, Caller, Rule};

@@ -4,7 +4,7 @@ mod change;
 mod login;
 
 pub use change::{CHANGE, change};
-pub use login::{LOGIN, login};
+pub use login::{LOGIN, attempt as login_attempt, login};
 
 use std::sync::{Arc, OnceLock};
 

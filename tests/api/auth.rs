@@ -96,15 +96,15 @@ both_stores! {
                 .body(axum::body::Body::empty())
                 .unwrap()
         };
-        let for_other = app.token("other", &[], None);
+        let for_other = app.x_token("acme", "other");
         app.send(delete_with(for_other)).await.expect_error(401, "errors.unauthenticated");
         app.send(delete_with("not-a-jwt".into())).await.expect_error(401, "errors.unauthenticated");
         app.get(&path, &app.root()).await.expect(200);
-        let x_token = app.token("jdoe", &[], None);
+        let x_token = app.x_token("acme", "jdoe");
         app.send(delete_with(x_token)).await.expect(204);
         app.get(&path, &app.root()).await.expect_error(404, "errors.noRecord");
         let other_path = user_path("acme", "other", "password");
-        let for_jdoe = app.token("jdoe", &[], None);
+        let for_jdoe = app.x_token("acme", "jdoe");
         let request = axum::http::Request::delete(other_path.as_str())
             .header("authorization", format!("Bearer {me}"))
             .header("x-token", for_jdoe)

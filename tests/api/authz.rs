@@ -49,12 +49,27 @@ fn unsigned(claims: &Claims) -> String {
     format!("{header}.{payload}.")
 }
 
+/// An X-Token for `sub` in client acme; expired when `ttl_secs` is negative. `scoped`:
+/// with the issuer and audience the configured router requires.
 fn x_token(sub: &str, ttl_secs: i64) -> String {
-    let mut c = claims(sub, &[], &[], None);
+    let keys = Keys::new(SECRET.as_bytes());
     if ttl_secs < 0 {
+        let mut c = claims(sub, &[], &[], Some("acme"));
         c.exp = 1_000_000;
+        c.nbf = Some(999_000);
+        c.token_use = Some("x-token".into());
+        return sign(&c);
     }
-    sign(&c)
+    keys.mint_x_token("acme", sub).unwrap()
+}
+
+/// An X-Token for `sub` in client acme, for the router that requires issuer and audience.
+fn scoped_x_token(sub: &str) -> String {
+    Keys::new(SECRET.as_bytes())
+        .with_issuer(Some(ISSUER.into()))
+        .with_audience(Some(AUDIENCE.into()))
+        .mint_x_token("acme", sub)
+        .unwrap()
 }
 
 fn request(op: &Op, token: Option<&str>, x_token: Option<&str>) -> Request<Body> {
@@ -111,30 +126,53 @@ fn wrong_callers(op: &Op) -> Vec<(String, Option<String>, Option<String>, u16)> 
         ("wrong signature".into(), Some(foreign), None, 401),
         ("alg none".into(), Some(unsigned(&root)), None, 401),
         (
-            "other client".into(),
-            Some(sign(&claims(
-                "x",
-                &["nevisIdm.ClientRoot"],
-                &[],
-                Some("globex"),
-            ))),
+            "an X-Token as Bearer".into(),
+            Some(x_token("jdoe", 60)),
             None,
-            403,
+            401,
         ),
-        (
-            "self-admin on another user".into(),
+    ];
+    let in_path_client = matches!(op.need, Need::Root | Need::Permissions(..));
+    if in_path_client {
+        cases.extend([
+            (
+                "other client".into(),
+                Some(sign(&claims(
+                    "x",
+                    &["nevisIdm.ClientRoot"],
+                    &[],
+                    Some("globex"),
+                ))),
+                None,
+                403,
+            ),
+            (
+                "self-admin on another user".into(),
+                Some(sign(&claims(
+                    "mary",
+                    &["nevisIdm.SelfAdmin"],
+                    &[],
+                    Some("acme"),
+                ))),
+                Some(x_token("mary", 60)),
+                403,
+            ),
+        ]);
+    }
+    match op.need {
+        Need::Public => unreachable!(),
+        Need::AnyToken => {}
+        Need::SelfAdminRole => cases.push((
+            "ClientRoot without the SelfAdmin role".into(),
             Some(sign(&claims(
-                "mary",
-                &["nevisIdm.SelfAdmin"],
+                "jdoe",
+                &["nevisIdm.ClientRoot"],
                 &[],
                 Some("acme"),
             ))),
-            Some(x_token("mary", 60)),
+            None,
             403,
-        ),
-    ];
-    match op.need {
-        Need::Public => unreachable!(),
+        )),
         Need::Root => cases.push((
             "ClientRoot of its own client".into(),
             Some(sign(&claims(
@@ -211,6 +249,21 @@ fn right_callers(op: &Op) -> Vec<(&'static str, Option<String>, Option<String>)>
             Some(sign(&scoped(claims("root", &["nevisIdm.Root"], &[], None)))),
             None,
         )],
+        Need::SelfAdminRole => vec![(
+            "self-admin",
+            Some(sign(&scoped(claims(
+                "jdoe",
+                &["nevisIdm.SelfAdmin"],
+                &[],
+                Some("acme"),
+            )))),
+            None,
+        )],
+        Need::AnyToken => vec![(
+            "a token that grants nothing",
+            Some(sign(&scoped(claims("x", &[], &[], Some("acme"))))),
+            None,
+        )],
         Need::Permissions(permissions, mode) => {
             let own = Some(sign(&scoped(claims(
                 "jdoe",
@@ -224,7 +277,7 @@ fn right_callers(op: &Op) -> Vec<(&'static str, Option<String>, Option<String>)>
                 SelfMode::Denied => {}
                 SelfMode::Allowed => callers.push(("self-admin", own, None)),
                 SelfMode::WithXToken => {
-                    callers.push(("self-admin with X-Token", own, Some(x_token("jdoe", 60))))
+                    callers.push(("self-admin with X-Token", own, Some(scoped_x_token("jdoe"))))
                 }
             }
             callers.push(("exactly the listed permissions", admin, None));

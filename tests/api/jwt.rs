@@ -115,8 +115,9 @@ both_stores! {
         app.get(&path, &expired).await.expect_error(401, "errors.unauthenticated");
     }
 
-    /// X-Tokens: a future `nbf`, a `crit` header or an empty `sub` are refused; the same
-    /// token without them lets the self-admin delete their password.
+    /// X-Tokens: a future `nbf`, a `crit` header, no `token_use` "x-token", no
+    /// `clientExtId` or no `nbf` are refused; the same token without those faults lets the
+    /// self-admin delete their password.
     async fn x_tokens_follow_the_same_rules(app) {
         let path = setup(&app).await;
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
@@ -128,7 +129,7 @@ both_stores! {
                 .unwrap()
         };
         let x = |extra: Value| {
-            let mut claims = json!({"sub": "jdoe", "exp": now() + 600});
+            let mut claims = json!({"sub": "jdoe", "clientExtId": "acme", "token_use": "x-token", "exp": now() + 600, "nbf": now() - 1});
             for (name, value) in extra.as_object().unwrap() {
                 claims[name] = value.clone();
             }
@@ -137,6 +138,13 @@ both_stores! {
         app.send(delete_with(hs256(Header::default(), &x(json!({"nbf": now() + 600}))))).await.expect_error(401, "errors.unauthenticated");
         let critical = Header { crit: Some(vec!["exp".into()]), ..Header::default() };
         app.send(delete_with(hs256(critical, &x(json!({}))))).await.expect_error(401, "errors.unauthenticated");
+        // What makes an X-Token: its token_use, its client and its nbf.
+        for missing in ["token_use", "clientExtId", "nbf"] {
+            let mut claims = x(json!({}));
+            claims.as_object_mut().unwrap().remove(missing);
+            app.send(delete_with(hs256(Header::default(), &claims))).await.expect_error(401, "errors.unauthenticated");
+        }
+        app.send(delete_with(hs256(Header::default(), &x(json!({"token_use": "access"}))))).await.expect_error(401, "errors.unauthenticated");
         app.get(&path, &app.root()).await.expect(200);
         app.send(delete_with(hs256(Header::default(), &x(json!({"nbf": now() - 60, "exp": now() as f64 + 600.25}))))).await.expect(204);
     }

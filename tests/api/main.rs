@@ -27,6 +27,7 @@ mod password_change;
 mod password_login;
 mod plans;
 mod pool;
+mod principal;
 mod race;
 mod self_admin;
 mod ticket;

@@ -399,7 +399,7 @@ both_stores! {
         let theirs = user_path("acme", "other", "mobile-signature");
         app.post(&theirs, &root, full_body()).await.expect(201);
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
-        let x_token = app.token("jdoe", &[], None);
+        let x_token = app.x_token("acme", "jdoe");
         // Nor does the list of one's own credentials show it (an admin's does).
         let mine = user_path("acme", "jdoe", "credentials");
         let types = |reply: &crate::support::Reply| -> Vec<String> {

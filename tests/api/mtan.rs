@@ -264,7 +264,7 @@ both_stores! {
         let delete_with_x_token = |path: String| {
             Request::delete(path.as_str())
                 .header("authorization", format!("Bearer {me}"))
-                .header("x-token", app.token("jdoe", &[], None))
+                .header("x-token", app.x_token("acme", "jdoe"))
                 .body(Body::empty())
                 .unwrap()
         };

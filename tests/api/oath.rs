@@ -369,7 +369,7 @@ both_stores! {
         let other_path = user_path("acme", "other", "oath-credentials/x-1");
         let list = user_path("acme", "jdoe", LIST);
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
-        let x = app.token("jdoe", &[], None);
+        let x = app.x_token("acme", "jdoe");
 
         // Without X-Token: reads work, writes are 401.
         let read = app.get(&path, &me).await.expect(200).body;

@@ -112,7 +112,7 @@ both_stores! {
         assert!(ops.len() >= 30, "only {} operations", ops.len());
         for (template, method) in &ops {
             let reply = unauthenticated(&app, &method.to_uppercase(), &concrete(template)).await;
-            let open = !template.starts_with(BASE) && !template.starts_with("/nevisidm/api/auth/v1");
+            let open = !template.starts_with("/nevisidm/api/");
             let expected: &[u16] = if open { &[200] } else { &[401] };
             assert!(
                 expected.contains(&reply.status.as_u16()),
@@ -206,6 +206,22 @@ both_stores! {
         }
         let reply = app.post("/nevisidm/api/auth/v1/acme/users/nobody/password/login", &root, json!({"password": "x"})).await.expect(404);
         validate(&doc, login, "post", &reply);
+        let principal = "/nevisidm/api/principal/v1";
+        let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
+        app.patch(&user_path("acme", "jdoe", "password"), &root, json!({"stateName": "active"})).await.expect(200);
+        for (password, status) in [("S3cure-Passw0rd", 200), ("wrong", 401)] {
+            let body = json!({"username": "jdoe", "password": password, "grant_type": "password"});
+            let reply = app.post(&format!("{principal}/token"), &me, body).await.expect(status);
+            validate(&doc, &format!("{principal}/token"), "post", &reply);
+        }
+        let reply = app.post(&format!("{principal}/token"), &me, json!({"grant_type": "implicit"})).await.expect(422);
+        validate(&doc, &format!("{principal}/token"), "post", &reply);
+        for (token, status) in [(&me, 200), (&root, 403)] {
+            let reply = app.get(&format!("{principal}/me"), token).await.expect(status);
+            validate(&doc, &format!("{principal}/me"), "get", &reply);
+        }
+        let reply = app.get(&format!("{principal}/permissions"), &me).await.expect(200);
+        validate(&doc, &format!("{principal}/permissions"), "get", &reply);
 
         let path = user_path("acme", "jdoe", "ticket");
         let reply = app.get(&path, &root).await.expect(404);

@@ -55,7 +55,7 @@ async fn login_status(app: &TestApp, password: &str) -> i64 {
 /// jdoe changing their own password, with an X-Token.
 async fn self_change(app: &TestApp, body: Value) -> Reply {
     let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
-    let x = app.token("jdoe", &[], None);
+    let x = app.x_token("acme", "jdoe");
     app.send(request(
         Method::POST,
         &change_path(),

@@ -35,7 +35,7 @@ both_stores! {
         let (oath, password) = setup(&app).await;
         let root = app.root();
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
-        let x = app.token("jdoe", &[], None);
+        let x = app.x_token("acme", "jdoe");
         let as_me = |method: Method, path: &str, body: Option<serde_json::Value>| {
             app.send(request(method, path, &me, &[("x-token", &x)], body))
         };
@@ -78,7 +78,7 @@ both_stores! {
             let list = user_path("acme", user, OATH);
             app.post(&list, &root, json!({"extId": "o-1", "label": "phone"})).await.expect(201);
             let me = app.token(user, &["nevisIdm.SelfAdmin"], Some("acme"));
-            let x = app.token(user, &[], None);
+            let x = app.x_token("acme", user);
             let one = user_path("acme", user, &format!("{OATH}/o-1"));
             let create = app.send(request(Method::POST, &list, &me, &[("x-token", &x)], Some(json!({"label": "another"})))).await;
             let create = create.expect_error(403, "errors.permissionDenied");
@@ -94,7 +94,7 @@ both_stores! {
             assert_eq!(app.get(&one, &root).await.expect(200).body["label"], "phone");
         }
         let me = app.token("jdoe", &["nevisIdm.SelfAdmin"], Some("acme"));
-        let x = app.token("jdoe", &[], None);
+        let x = app.x_token("acme", "jdoe");
         app.send(request(Method::POST, &user_path("acme", "jdoe", OATH), &me, &[("x-token", &x)], Some(json!({"label": "mine"})))).await.expect(201);
     }
 }

@@ -154,6 +154,11 @@ impl TestApp {
             .expect("token signs")
     }
 
+    /// An X-Token for `user` of `client`, as POST /principal/v1/token issues it.
+    pub fn x_token(&self, client: &str, user: &str) -> String {
+        self.keys.mint_x_token(client, user).expect("X-Token signs")
+    }
+
     pub fn mint(&self, claims: &Claims) -> String {
         self.keys.mint(claims).expect("token signs")
     }

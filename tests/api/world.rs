@@ -28,6 +28,11 @@ pub enum Need {
     Root,
     /// These `AccessControl.*` permissions in the path's client.
     Permissions(&'static [&'static str], SelfMode),
+    /// The SelfAdmin role, acting on the caller's own user (the principal API's `token`
+    /// and `me`: no user in the path).
+    SelfAdminRole,
+    /// Any valid token (the principal API's `permissions`).
+    AnyToken,
 }
 
 /// One operation: method, path template as the API document writes it, what it needs,
@@ -81,6 +86,11 @@ impl Op {
 
     pub fn takes_body(&self) -> bool {
         self.body.is_some()
+    }
+
+    /// The principal API's token request: a form is one of its documented bodies.
+    pub fn takes_form(&self) -> bool {
+        self.template.ends_with("/principal/v1/token")
     }
 
     pub fn name(&self) -> String {
@@ -179,6 +189,26 @@ pub fn operations() -> Vec<Op> {
             template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/password/login",
             need: perms(&[CV, CM, CS]),
             body: Some(|| json!({"password": "S3cure-Passw0rd"})),
+        },
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/principal/v1/token",
+            need: Need::SelfAdminRole,
+            body: Some(
+                || json!({"username": "jdoe", "password": "S3cure-Passw0rd", "grant_type": "password"}),
+            ),
+        },
+        Op {
+            method: Method::GET,
+            template: "/nevisidm/api/principal/v1/me",
+            need: Need::SelfAdminRole,
+            body: None,
+        },
+        Op {
+            method: Method::GET,
+            template: "/nevisidm/api/principal/v1/permissions",
+            need: Need::AnyToken,
+            body: None,
         },
         op!(POST "/{clientExtId}/users/{userExtId}/password/reset", or_self(&[CV, CM], WithXToken)),
         op!(POST "/{clientExtId}/users/{userExtId}/ticket", perms(&[CC]), empty),

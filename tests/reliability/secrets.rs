@@ -54,7 +54,7 @@ async fn no_response_or_log_line_holds_a_secret() {
     // Tokens: valid ones from the binary, bad ones of every kind.
     let root = root_token();
     let self_admin = token(&["--sub", "jdoe", "--role", "SelfAdmin", "--client", "acme"]);
-    let x_token = token(&["--sub", "jdoe", "--ttl", "5m"]);
+    let x_token = token(&["--sub", "jdoe", "--x-token", "--client", "acme"]);
     let claims = |exp| Claims {
         sub: "admin".into(),
         exp,

@@ -67,8 +67,19 @@ pub async fn login(
         doc.problem("password", "is required");
     }
     doc.finish(&[])?;
-    let given = given.unwrap_or_default();
+    attempt(ctx, client, user, given.unwrap_or_default()).await
+}
 
+/// One login attempt with password `given` on the password of `user` in `client`,
+/// recorded with the lock engine (the caller has authorized it): the answer of a
+/// processed attempt, or the 4xx of a credential that cannot log in. The principal
+/// API's token endpoint checks a re-entered password through this too.
+pub async fn attempt(
+    ctx: Ctx<'_>,
+    client: ExtId,
+    user: ExtId,
+    given: String,
+) -> Result<LoginStatus, ApiError> {
     let target = target(client, user);
     for _ in 0..MAX_ATTEMPTS {
         let found = credential::load(ctx, &target).await;
