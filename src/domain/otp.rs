@@ -14,7 +14,8 @@ pub const TOTP_STEPS_AROUND: u64 = 1;
 /// user generated without logging in; RFC 4226 section 7.4's look-ahead parameter).
 pub const HOTP_LOOK_AHEAD: u64 = 10;
 
-/// The longest code: RFC 4226 allows 6 to 8 digits.
+/// The shortest and the longest code: RFC 4226 allows 6 to 8 digits.
+pub const MIN_DIGITS: usize = 6;
 pub const MAX_DIGITS: usize = 8;
 
 /// HMAC over `message`; HMAC takes keys of any length, so `new_from_slice` cannot fail.
