@@ -115,7 +115,12 @@ mod tests {
         ];
         for (counter, code) in expected.iter().enumerate() {
             assert_eq!(
-                hotp(HashAlgorithm::Sha1, b"12345678901234567890", counter as u64, 6),
+                hotp(
+                    HashAlgorithm::Sha1,
+                    b"12345678901234567890",
+                    counter as u64,
+                    6
+                ),
                 *code,
                 "counter {counter}"
             );
@@ -158,7 +163,11 @@ mod tests {
             };
             for (time, codes) in vectors {
                 let step = time_step(time, 30);
-                assert_eq!(hotp(algorithm, &seed, step, 8), codes[i], "{algorithm:?} {time}");
+                assert_eq!(
+                    hotp(algorithm, &seed, step, 8),
+                    codes[i],
+                    "{algorithm:?} {time}"
+                );
                 assert_eq!(generator.accepts(codes[i], time, 0, None), Some(step));
             }
         }
@@ -187,7 +196,10 @@ mod tests {
         assert_eq!(g.accepts(&code(step + 2), now, 0, None), None);
         assert_eq!(g.accepts(&code(step), now, 0, Some(step)), None, "replay");
         assert_eq!(g.accepts(&code(step - 1), now, 0, Some(step)), None);
-        assert_eq!(g.accepts(&code(step + 1), now, 0, Some(step)), Some(step + 1));
+        assert_eq!(
+            g.accepts(&code(step + 1), now, 0, Some(step)),
+            Some(step + 1)
+        );
         assert_eq!(g.accepts("", now, 0, None), None);
         assert_eq!(g.accepts(&code(step)[..5], now, 0, None), None);
     }
@@ -201,7 +213,11 @@ mod tests {
         let code = |c: u64| hotp(HashAlgorithm::Sha1, g.secret, c, 6);
         assert_eq!(g.accepts(&code(0), 0, 0, None), Some(0));
         assert_eq!(g.accepts(&code(10), 0, 0, None), Some(10));
-        assert_eq!(g.accepts(&code(11), 0, 0, None), None, "beyond the look-ahead");
+        assert_eq!(
+            g.accepts(&code(11), 0, 0, None),
+            None,
+            "beyond the look-ahead"
+        );
         assert_eq!(g.accepts(&code(4), 0, 5, None), None, "behind the counter");
         assert_eq!(g.accepts(&code(5), 0, 5, Some(5)), None, "replay");
         assert_eq!(g.accepts(&code(6), 0, 5, Some(5)), Some(6));

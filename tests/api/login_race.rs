@@ -70,36 +70,64 @@ fn outcomes(replies: &[Reply]) -> Vec<(u16, Value)> {
 }
 
 fn count(outcomes: &[(u16, Value)], status: u16, code: Value) -> usize {
-    outcomes.iter().filter(|o| **o == (status, code.clone())).count()
+    outcomes
+        .iter()
+        .filter(|o| **o == (status, code.clone()))
+        .count()
 }
 
 async fn failures_are_all_counted(app: TestApp, verb: Verb) {
-    let s = subject(&app, verb, json!({"tmpLockingThreshold": -1, "maxCredFailureCount": -1})).await;
+    let s = subject(
+        &app,
+        verb,
+        json!({"tmpLockingThreshold": -1, "maxCredFailureCount": -1}),
+    )
+    .await;
     let replies = s.parallel(&app, 8, &s.wrong).await;
     let got = outcomes(&replies);
     assert_eq!(count(&got, 200, json!(2)), 8, "{verb:?}: {got:?}");
     let after = s.view(&app).await;
     assert_eq!(
-        (after["failedLoginCount"].as_i64(), after["version"].as_i64()),
+        (
+            after["failedLoginCount"].as_i64(),
+            after["version"].as_i64()
+        ),
         (Some(8), Some(1)),
         "{verb:?}"
     );
 }
 
 async fn lock_falls_at_exactly_the_threshold(app: TestApp, verb: Verb) {
-    let s = subject(&app, verb, json!({"tmpLockingThreshold": -1, "maxCredFailureCount": 5})).await;
+    let s = subject(
+        &app,
+        verb,
+        json!({"tmpLockingThreshold": -1, "maxCredFailureCount": 5}),
+    )
+    .await;
     let got = outcomes(&s.parallel(&app, 10, &s.wrong).await);
     assert_eq!(count(&got, 200, json!(4)), 1, "{verb:?}: {got:?}");
-    assert_eq!(count(&got, 200, json!(2)) + count(&got, 200, json!(3)), 4, "{verb:?}: {got:?}");
+    assert_eq!(
+        count(&got, 200, json!(2)) + count(&got, 200, json!(3)),
+        4,
+        "{verb:?}: {got:?}"
+    );
     assert_eq!(count(&got, 423, Value::Null), 5, "{verb:?}: {got:?}");
     let after = s.view(&app).await;
     assert_eq!(
-        (after["stateName"].as_str(), after["failedLoginCount"].as_i64(), after["version"].as_i64()),
+        (
+            after["stateName"].as_str(),
+            after["failedLoginCount"].as_i64(),
+            after["version"].as_i64()
+        ),
         (Some("fail-locked"), Some(5), Some(2)),
         "{verb:?}"
     );
     let ext_id = after["extId"].as_str().unwrap().to_owned();
-    assert_eq!(app.history_len("acme", "jdoe", &ext_id).await, 2, "{verb:?}: create, lock");
+    assert_eq!(
+        app.history_len("acme", "jdoe", &ext_id).await,
+        2,
+        "{verb:?}: create, lock"
+    );
 
     let right = s.parallel(&app, 4, &s.right).await;
     assert!(right.iter().all(|r| r.status == 423), "{verb:?}: {right:?}");

@@ -62,14 +62,22 @@ pub async fn with_oath(app: &TestApp, parameters: Value) -> Oath {
     let period = parameters["initialPeriod"].as_u64().unwrap();
     app.add_policy("acme", "oath", "OathPolicy", parameters)
         .await;
-    let body = json!({"extId": "o-1", "label": "jdoe@acme", "policyExtId": "oath", "stateName": "active"});
+    let body =
+        json!({"extId": "o-1", "label": "jdoe@acme", "policyExtId": "oath", "stateName": "active"});
     let created = app
-        .post(&user_path("acme", "jdoe", "oath-credentials"), &app.root(), body)
+        .post(
+            &user_path("acme", "jdoe", "oath-credentials"),
+            &app.root(),
+            body,
+        )
         .await
         .expect(201)
         .body;
     let uri = created["uri"].as_str().unwrap();
-    let b32 = uri.split(['?', '&']).find_map(|p| p.strip_prefix("secret=")).unwrap();
+    let b32 = uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .unwrap();
     let algorithm = match created["hashingAlgorithm"].as_str().unwrap() {
         "SHA256" => HashAlgorithm::Sha256,
         "SHA512" => HashAlgorithm::Sha512,
@@ -86,7 +94,8 @@ pub async fn with_oath(app: &TestApp, parameters: Value) -> Oath {
 }
 
 pub async fn login(app: &TestApp, oath: &Oath, code: &str) -> Reply {
-    app.post(&oath.login, &app.root(), json!({"code": code})).await
+    app.post(&oath.login, &app.root(), json!({"code": code}))
+        .await
 }
 
 /// The statusCode of a processed (200) login.

@@ -12,7 +12,8 @@ pub const LOGIN: &str = "/nevisidm/api/auth/v1/acme/users/jdoe/ticket/login";
 /// `parameters`; returns the ticket value.
 pub async fn with_ticket(app: &TestApp, parameters: Value) -> String {
     app.client_with_user("acme", "jdoe").await;
-    app.add_policy("acme", "tp", "TicketPolicy", parameters).await;
+    app.add_policy("acme", "tp", "TicketPolicy", parameters)
+        .await;
     let body = json!({"extId": "t-1", "policyExtId": "tp", "stateName": "active"});
     let reply = app
         .post(&user_path("acme", "jdoe", "ticket"), &app.root(), body)
@@ -22,11 +23,14 @@ pub async fn with_ticket(app: &TestApp, parameters: Value) -> String {
 }
 
 async fn login(app: &TestApp, ticket: &str) -> Reply {
-    app.post(LOGIN, &app.root(), json!({"ticket": ticket})).await
+    app.post(LOGIN, &app.root(), json!({"ticket": ticket}))
+        .await
 }
 
 async fn status(app: &TestApp, ticket: &str) -> i64 {
-    login(app, ticket).await.expect(200).body["statusCode"].as_i64().unwrap()
+    login(app, ticket).await.expect(200).body["statusCode"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn view(app: &TestApp) -> Value {
@@ -37,7 +41,10 @@ async fn view(app: &TestApp) -> Value {
 }
 
 fn counts(v: &Value) -> (i64, i64) {
-    (v["successCount"].as_i64().unwrap(), v["failureCount"].as_i64().unwrap())
+    (
+        v["successCount"].as_i64().unwrap(),
+        v["failureCount"].as_i64().unwrap(),
+    )
 }
 
 both_stores! {
