@@ -177,8 +177,7 @@ async fn attempt_checked(
     .await?;
     let lock_policy =
         LockPolicy::of(&policy).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
-    let answer = ctx
-        .store
+    ctx.store
         .login_attempt(target.key(), |stored| {
             let Some(stored) = stored else {
                 return (None, Ok(Attempted::Missing));
@@ -188,8 +187,7 @@ async fn attempt_checked(
             }
             decide(ctx, stored, &mut check, &lock_policy, rules.allowed)
         })
-        .await?;
-    answer
+        .await?
 }
 
 /// The lock engine's decision on `stored`, as a write and an answer.
