@@ -180,6 +180,19 @@ pub fn operations() -> Vec<Op> {
             need: perms(&[CV, CM, CS]),
             body: Some(|| json!({"password": "S3cure-Passw0rd"})),
         },
+        // Extensions: a wrong code or value is a processed attempt (200, later 423).
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/oath-credentials/{extId}/login",
+            need: perms(&[CV, CM, CS]),
+            body: Some(|| json!({"code": "000000"})),
+        },
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/ticket/login",
+            need: perms(&[CV, CM, CS]),
+            body: Some(|| json!({"ticket": "wrong"})),
+        },
         op!(POST "/{clientExtId}/users/{userExtId}/password/reset", or_self(&[CV, CM], WithXToken)),
         op!(POST "/{clientExtId}/users/{userExtId}/ticket", perms(&[CC]), empty),
         op!(GET "/{clientExtId}/users/{userExtId}/ticket", or_self(&[CV], Allowed)),
