@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use idm_credentials::domain::oath::HashAlgorithm;
 use idm_credentials::domain::otp;
+use idm_credentials::fixtures::{self, Syntax};
 use serde_json::{Value, json};
 use totp_rs::Secret;
 
@@ -169,6 +170,12 @@ both_stores! {
         app.patch(&oath.view, &app.root(), json!({"label": "renamed"})).await.expect(200);
         assert_eq!(view(&app, &oath).await["counter"], 17);
         assert_eq!(status(&app, &oath, &oath.code(16)).await, 2, "replay after a PATCH");
+        // The export carries the last accepted code, so an import does not reopen it.
+        let exported = fixtures::render(&fixtures::export(&app.store).await.unwrap(), Syntax::Json).unwrap();
+        let exported: Value = serde_json::from_str(&exported).unwrap();
+        let user = exported["users"].as_array().unwrap().iter().find(|u| u["extId"] == "jdoe").unwrap();
+        let o1 = user["credentials"].as_array().unwrap().iter().find(|c| c["extId"] == "o-1").unwrap();
+        assert_eq!(o1["lastOtp"], 16, "{o1}");
     }
 
     /// The lock engine of the password login, driven by the `OathPolicy`: warning (3),
