@@ -49,6 +49,12 @@ pub const X_TOKEN: &str = "xToken";
             Optimistic locking: every credential response carries `ETag: \"<version>\"`; \
             send it back as `If-Match` (412 when stale) or as body `version` (409 when stale)."
     ),
+    tags((
+        name = "authentication-extensions",
+        description = "Extensions of this server, not part of nevisIDM: logins that check the \
+            credentials nevisIDM leaves to other components (OATH codes, ticket values), with the \
+            password login's answer, permissions and lock engine (docs/compatibility.md §4)."
+    )),
     components(schemas(ErrorBody, ErrorItem)),
     modifiers(&Components)
 )]

@@ -334,6 +334,24 @@ pub struct TokenRequest {
     grant_type: String,
 }
 
+/// POST `.../oath-credentials/{extId}/login` (an extension of this server).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OathLogin {
+    /// The one-time code the authenticator shows now: 6 to 8 digits.
+    #[schema(pattern = "^[0-9]{6,8}$", example = "287082")]
+    code: String,
+}
+
+/// POST `.../ticket/login` (an extension of this server).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketLogin {
+    /// The ticket value, as the create or reset response showed it; non-empty.
+    #[schema(min_length = 1, max_length = 1024)]
+    ticket: String,
+}
+
 /// POST `/clients`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -81,6 +81,9 @@ pub struct LoginStats {
     pub last_failure: Option<DateTime<Utc>>,
     /// When a temporary lock set by the lock engine ends (`domain::lockout`).
     pub tmp_lock_end: Option<DateTime<Utc>>,
+    /// OATH: the moving factor (HOTP counter value, TOTP time step) of the last code a
+    /// login accepted; no code at or before it is accepted again (`domain::otp`).
+    pub last_otp: Option<i64>,
 }
 
 /// Password fields: only the hash (argon2id PHC, or an imported `{SSHA256}`/bcrypt digest).

@@ -14,6 +14,8 @@ pub mod lockout;
 pub mod mobile_signature;
 /// OATH: `OathPolicy` settings, secrets and the `otpauth://` provisioning URI.
 pub mod oath;
+/// One-time codes (HOTP/TOTP): generation and the accepted window, no code twice.
+pub mod otp;
 /// Password hashing, verification and the `PwdPolicy` rules.
 pub mod password;
 /// The JSON Merge Patch reader shared by all PATCH endpoints.

@@ -284,6 +284,16 @@ impl OathAttributes {
         }
     }
 
+    /// The HOTP counter value the next code is expected from: the stored one, or the one
+    /// after the last code a login accepted (`last_otp`), whichever is later. A TOTP
+    /// credential keeps its stored counter.
+    pub fn next_counter(&self, last_otp: Option<i64>) -> u64 {
+        match (self.method, last_otp.and_then(|l| u64::try_from(l).ok())) {
+            (OtpMethod::Hotp, Some(last)) => self.counter.max(last.saturating_add(1)),
+            _ => self.counter,
+        }
+    }
+
     /// The response fields; `secret` (the ciphertext) only for `internal` readers, `uri`
     /// only when given (the create response).
     pub fn fields(&self, internal: bool, uri: Option<String>) -> OathFields {
@@ -323,8 +333,10 @@ pub struct OathFields {
     /// HOTP credential keeps its policy's `initialPeriod` here and does not use it.
     #[schema(minimum = 1)]
     pub period: u64,
-    /// The HOTP moving factor. Shown for every credential, as get-oath shows it; a TOTP
-    /// credential keeps 0 here and does not use it.
+    /// The HOTP moving factor: the counter value the next code is expected from (an
+    /// accepted OATH login, an extension of this server, moves it past the code's). Shown
+    /// for every credential, as get-oath shows it; a TOTP credential keeps 0 here and
+    /// does not use it.
     pub counter: u64,
     /// The secret as stored: AES-256-GCM ciphertext, never the secret itself; not shown to
     /// self-admin callers.

@@ -327,13 +327,16 @@ impl CredentialView {
                     e164: m.e164.clone(),
                 },
             }),
-            Attributes::Oath(o) => TypeFields::Oath(o.fields(
-                internal,
-                match secret {
-                    Some(OneTimeSecret::OathUri(uri)) => Some(uri),
-                    _ => None,
-                },
-            )),
+            Attributes::Oath(o) => TypeFields::Oath(OathFields {
+                counter: o.next_counter(c.logins.last_otp),
+                ..o.fields(
+                    internal,
+                    match secret {
+                        Some(OneTimeSecret::OathUri(uri)) => Some(uri),
+                        _ => None,
+                    },
+                )
+            }),
             Attributes::MobileSignature(m) => TypeFields::MobileSignature(MobileSignatureFields {
                 identificator: m.identificator.clone(),
                 mssp_identifier: m.mssp_identifier.clone(),

@@ -262,6 +262,7 @@ mod tests {
                 last_success: full.then(|| at(5)),
                 last_failure: full.then(|| at(6)),
                 tmp_lock_end: None,
+                last_otp: None,
             },
             reset_count: 1,
             attributes,

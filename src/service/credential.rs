@@ -19,7 +19,9 @@ mod login;
 mod write;
 
 pub use list::{ListQuery, Listing, list};
-pub use login::{Attempted, LoginRules, attempt_login};
+pub use login::{
+    Attempted, Checked, LoginRules, attempt_login, check_usable, login_status, verify_login,
+};
 pub use write::{ApplyFn, Modification, create, delete, modify};
 
 /// Which credential a request is about.

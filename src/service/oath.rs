@@ -2,6 +2,10 @@
 //! The server generates the secret, shows it once as the `otpauth://` URI in the create
 //! response, and keeps it encrypted (`domain::secret_box`).
 
+mod login;
+
+pub use login::login;
+
 use serde_json::Value;
 
 use super::Ctx;

@@ -32,7 +32,7 @@ macro_rules! credential_columns {
          c.policy_id, p.ext_id AS policy_ext_id, c.state, c.state_change_reason, \
          c.state_change_detail, c.modification_comment, c.version, c.created, c.last_modified, \
          c.validity_from, c.validity_to, c.success_count, c.failure_count, c.last_success, \
-         c.last_failure, c.reset_count, c.attributes, c.tmp_lock_end "
+         c.last_failure, c.reset_count, c.attributes, c.tmp_lock_end, c.last_otp "
     };
 }
 pub(crate) use credential_columns;
@@ -109,8 +109,8 @@ pub(crate) use bind_history_row;
 pub(crate) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, client_id, user_id, ext_id, \
      type, policy_id, state, state_change_reason, state_change_detail, modification_comment, version, \
      created, last_modified, validity_from, validity_to, success_count, failure_count, last_success, \
-     last_failure, reset_count, attributes, tmp_lock_end) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+     last_failure, reset_count, attributes, tmp_lock_end, last_otp) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
 
 /// Binds the parameters of [`INSERT_CREDENTIAL`] for `c`.
 macro_rules! bind_insert_credential {
@@ -139,6 +139,7 @@ macro_rules! bind_insert_credential {
             .bind(i64::from(c.reset_count))
             .bind(c.attributes.to_json())
             .bind(c.logins.tmp_lock_end)
+            .bind(c.logins.last_otp)
     }};
 }
 pub(crate) use bind_insert_credential;

@@ -24,12 +24,13 @@ pub struct LoginWrite {
     pub history: Vec<HistoryEntry>,
 }
 
-/// Writes what the lock engine decided: state columns, version, counters and the
-/// temporary lock's end. Never the type's attributes (a concurrent PATCH owns those).
+/// Writes what the lock engine decided: state columns, version, counters, the
+/// temporary lock's end and the last accepted one-time code. Never the type's attributes
+/// (a concurrent PATCH owns those).
 const UPDATE_LOGIN: &str = "UPDATE credentials SET state = $2, state_change_reason = $3, \
      state_change_detail = $4, version = $5, last_modified = $6, success_count = $7, \
-     failure_count = $8, last_success = $9, last_failure = $10, tmp_lock_end = $11 \
-     WHERE id = $1";
+     failure_count = $8, last_success = $9, last_failure = $10, tmp_lock_end = $11, \
+     last_otp = $12 WHERE id = $1";
 
 macro_rules! write_login {
     ($tx:expr, $write:expr) => {{
@@ -47,6 +48,7 @@ macro_rules! write_login {
             .bind(c.logins.last_success)
             .bind(c.logins.last_failure)
             .bind(c.logins.tmp_lock_end)
+            .bind(c.logins.last_otp)
             .execute(&mut *$tx)
             .await?;
         for entry in &write.history {

@@ -46,6 +46,7 @@ pub struct CredentialRow {
     pub reset_count: i64,
     pub attributes: String,
     pub tmp_lock_end: Option<DateTime<Utc>>,
+    pub last_otp: Option<i64>,
 }
 
 /// A credential as read: a temporary lock whose end time has passed is over
@@ -102,6 +103,7 @@ pub fn stored_credential(row: CredentialRow) -> Result<Credential, StoreError> {
             last_success: row.last_success,
             last_failure: row.last_failure,
             tmp_lock_end: row.tmp_lock_end,
+            last_otp: row.last_otp,
         },
         reset_count: int32("reset count", row.reset_count)?,
     })

@@ -164,7 +164,9 @@ both_stores! {
         let refused = replies.iter().filter(|r| r.status == 423).count();
         let succeeded = replies.iter().filter(|r| r.body["statusCode"] == 5).count();
         assert!(locked_by <= 1, "{replies:?}");
-        assert_eq!(locked_by == 1, refused > 0, "refusals only after the lock: {replies:?}");
+        // Replies come in request order, not in the order they ran: the lock may have
+        // fallen on the last attempt that ran, with nothing left to refuse.
+        assert!(refused == 0 || locked_by == 1, "refusals only after the lock: {replies:?}");
         let after = password(&app).await;
         assert_eq!(after["successfulLoginCount"].as_i64().unwrap() as usize, succeeded);
         if after["stateName"] == "tmp-locked" {

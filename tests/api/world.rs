@@ -210,6 +210,22 @@ pub fn operations() -> Vec<Op> {
             need: Need::AnyToken,
             body: None,
         },
+        // Extensions: a wrong code or value is a processed attempt (200, later 423).
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/oath-credentials/{extId}/login",
+            need: perms(&[CV, CM, CS]),
+            body: Some(|| json!({"code": "000000"})),
+        },
+        Op {
+            method: Method::POST,
+            template: "/nevisidm/api/auth/v1/{clientExtId}/users/{userExtId}/ticket/login",
+            need: perms(&[CV, CM, CS]),
+            body: Some(|| json!({"ticket": "wrong"})),
+        },
+        // The same password again, so the logins above stay right for later callers.
+        op!(POST "/{clientExtId}/users/{userExtId}/password/change", or_self(&[CM], WithXToken),
+            || json!({"oldPassword": "S3cure-Passw0rd", "newPassword": "S3cure-Passw0rd"})),
         op!(POST "/{clientExtId}/users/{userExtId}/password/reset", or_self(&[CV, CM], WithXToken)),
         op!(POST "/{clientExtId}/users/{userExtId}/ticket", perms(&[CC]), empty),
         op!(GET "/{clientExtId}/users/{userExtId}/ticket", or_self(&[CV], Allowed)),

@@ -1,11 +1,12 @@
 //! One login attempt on any credential type, through the lock engine
-//! (`domain::lockout`) in one store transaction (`Store::login_attempt`).
+//! (`domain::lockout`) in one store transaction (`Store::login_attempt`), and the
+//! preconditions and answers every login verb shares.
 
 use super::write::{admin_view, history_entry};
 use super::{Target, policy_for};
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::history::{self, Action};
-use crate::domain::lockout::{self, LockPolicy, Verdict};
+use crate::domain::lockout::{self, LockPolicy, LoginStatus, Verdict};
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::domain::{ExtId, time};
@@ -33,6 +34,15 @@ pub enum Attempted {
     Changed,
 }
 
+/// What checking a login's secret against the credential as stored found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub success: bool,
+    /// On success, the moving factor of the one-time code accepted, recorded as
+    /// `LoginStats::last_otp` in the same write (so that it is not accepted again).
+    pub last_otp: Option<i64>,
+}
+
 /// Records one attempt with result `success` on the credential `target` names, which
 /// was `checked` (its attributes, as the result was found against them, if that matters).
 /// The count, the lock decision and the state change happen in one transaction, under
@@ -45,6 +55,114 @@ pub async fn attempt_login(
     against: Option<&Attributes>,
     success: bool,
     rules: &LoginRules<'_>,
+) -> Result<Attempted, ApiError> {
+    let found = Checked {
+        success,
+        last_otp: None,
+    };
+    attempt_checked(ctx, target, checked, against, rules, |_| Ok(found)).await
+}
+
+/// A login verb whose check is cheap (a digest, a one-time code): loads the credential,
+/// refuses one that cannot log in now ([`check_usable`], nothing counted), then runs
+/// `check` on the credential as stored, under its row lock, and records the result with
+/// the lock engine in the same transaction. So two attempts never both see the state
+/// before the other (a one-time code accepted twice, a failure lost). An `Err` of
+/// `check` (a secret this server cannot use) writes nothing and is the answer.
+pub async fn verify_login(
+    ctx: Ctx<'_>,
+    target: &Target,
+    rules: &LoginRules<'_>,
+    check: impl FnMut(&Credential) -> Result<Checked, ApiError>,
+) -> Result<LoginStatus, ApiError> {
+    let current = super::load(ctx, target).await?;
+    check_usable(&current)?;
+    let attempt = attempt_checked(ctx, target, &current, None, rules, check).await?;
+    match login_status(ctx, target, attempt).await? {
+        Some(status) => Ok(status),
+        // Only an `against` makes an attempt `Changed`.
+        None => Err(ApiError::VersionConflict(
+            "The credential changed during the login; retry it".into(),
+        )),
+    }
+}
+
+/// The answer of a finished attempt: the login status, or the 4xx of a credential that
+/// was refused (locked, another state) or is gone; `None` when it `Changed`.
+pub async fn login_status(
+    ctx: Ctx<'_>,
+    target: &Target,
+    attempt: Attempted,
+) -> Result<Option<LoginStatus>, ApiError> {
+    match attempt {
+        Attempted::Done {
+            verdict,
+            credential,
+        } => verdict
+            .status()
+            .map(Some)
+            .ok_or_else(|| not_usable(&credential)),
+        Attempted::Missing => Err(super::load(ctx, target).await.err().unwrap_or_else(|| {
+            ApiError::NotFound("The credential was deleted concurrently".into())
+        })),
+        Attempted::Changed => Ok(None),
+    }
+}
+
+/// The 4xx of a credential that cannot log in now (nothing is counted): a state other
+/// than `active`, or outside its validity period.
+pub fn check_usable(c: &Credential) -> Result<(), ApiError> {
+    if c.state != CredentialState::Active {
+        return Err(not_usable(c));
+    }
+    let now = time::now();
+    let started = c.validity.from.is_none_or(|from| from <= now);
+    let not_ended = c.validity.to.is_none_or(|to| now <= to);
+    if !(started && not_ended) {
+        return Err(ApiError::PermissionDenied(format!(
+            "The {} credential is outside its validity period",
+            noun(c)
+        )));
+    }
+    Ok(())
+}
+
+/// 423 for a locked credential, 403 for any other state that cannot log in.
+fn not_usable(c: &Credential) -> ApiError {
+    if c.state.is_locked() {
+        ApiError::Locked(format!(
+            "The {} credential is {}: no login is possible",
+            noun(c),
+            c.state.as_str()
+        ))
+    } else {
+        ApiError::PermissionDenied(format!(
+            "The {} credential is {}; only an active one can log in",
+            noun(c),
+            c.state.as_str()
+        ))
+    }
+}
+
+/// "password", "ticket", "OATH": the type's name as a sentence uses it.
+fn noun(c: &Credential) -> String {
+    let name = c.kind().display_name();
+    if name == name.to_uppercase() {
+        name.to_owned()
+    } else {
+        name.to_lowercase()
+    }
+}
+
+/// [`attempt_login`] with the result found by `check`, run on the credential as stored
+/// (a temporary lock that has ended already lifted) under its row lock.
+async fn attempt_checked(
+    ctx: Ctx<'_>,
+    target: &Target,
+    checked: &Credential,
+    against: Option<&Attributes>,
+    rules: &LoginRules<'_>,
+    mut check: impl FnMut(&Credential) -> Result<Checked, ApiError>,
 ) -> Result<Attempted, ApiError> {
     let policy_ext_id = checked
         .policy
@@ -59,29 +177,27 @@ pub async fn attempt_login(
     .await?;
     let lock_policy =
         LockPolicy::of(&policy).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
-    let answer = ctx
-        .store
+    ctx.store
         .login_attempt(target.key(), |stored| {
             let Some(stored) = stored else {
-                return (None, Attempted::Missing);
+                return (None, Ok(Attempted::Missing));
             };
             if against.is_some_and(|a| *a != stored.attributes) {
-                return (None, Attempted::Changed);
+                return (None, Ok(Attempted::Changed));
             }
-            decide(ctx, stored, success, &lock_policy, rules.allowed)
+            decide(ctx, stored, &mut check, &lock_policy, rules.allowed)
         })
-        .await?;
-    Ok(answer)
+        .await?
 }
 
 /// The lock engine's decision on `stored`, as a write and an answer.
 fn decide(
     ctx: Ctx<'_>,
     stored: Credential,
-    success: bool,
+    check: &mut impl FnMut(&Credential) -> Result<Checked, ApiError>,
     policy: &LockPolicy,
     allowed: &[CredentialState],
-) -> (Option<LoginWrite>, Attempted) {
+) -> (Option<LoginWrite>, Result<Attempted, ApiError>) {
     let now = time::now();
     let mut history = Vec::new();
     let mut current = stored.clone();
@@ -94,10 +210,17 @@ fn decide(
         );
         history.push(history_entry(ctx, &current, Action::Unlock, changes));
     }
-    let attempt = lockout::attempt(&current, success, policy, allowed, now);
+    let found = match check(&current) {
+        Ok(found) => found,
+        Err(error) => return (None, Err(error)),
+    };
+    let attempt = lockout::attempt(&current, found.success, policy, allowed, now);
     let refused = attempt.after.is_none();
     let credential = match attempt.after {
         Some(mut next) => {
+            if attempt.verdict == Verdict::Succeeded && found.last_otp.is_some() {
+                next.logins.last_otp = found.last_otp;
+            }
             if next.state != current.state {
                 next.version = current.version + 1;
                 next.last_modified = now;
@@ -113,9 +236,9 @@ fn decide(
         new: credential.clone(),
         history,
     });
-    let answer = Attempted::Done {
+    let answer = Ok(Attempted::Done {
         verdict: attempt.verdict,
         credential: Box::new(credential),
-    };
+    });
     (write, answer)
 }

@@ -20,10 +20,10 @@ use crate::domain::lockout::LoginStatus;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
-use crate::domain::{ExtId, password, time};
+use crate::domain::{ExtId, password};
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
-use crate::service::credential::{self, Attempted, LoginRules};
+use crate::service::credential::{self, LoginRules};
 
 /// The Authentication REST API's permissions for a password login. (The newer
 /// `api/password-login` page names only `CredentialView`; a login moves counters and
@@ -100,7 +100,7 @@ pub async fn attempt(
         })
         .await?;
         let current = found?;
-        check_usable(&current)?;
+        credential::check_usable(&current)?;
         let Some(matched) = matched else {
             return Err(ApiError::unprocessable(
                 codes::INVALID_CONFIG,
@@ -116,55 +116,11 @@ pub async fn attempt(
             &RULES,
         )
         .await?;
-        match attempt {
-            Attempted::Done {
-                verdict,
-                credential,
-            } => {
-                return verdict.status().ok_or_else(|| not_usable(&credential));
-            }
-            Attempted::Missing => {
-                return Err(credential::load(ctx, &target)
-                    .await
-                    .err()
-                    .unwrap_or_else(|| {
-                        ApiError::NotFound("The credential was deleted concurrently".into())
-                    }));
-            }
-            Attempted::Changed => continue,
+        if let Some(status) = credential::login_status(ctx, &target, attempt).await? {
+            return Ok(status);
         }
     }
     Err(ApiError::VersionConflict(
         "The password is being changed concurrently; retry the login".into(),
     ))
-}
-
-/// The 4xx of a credential that cannot log in now (nothing is counted).
-fn check_usable(c: &Credential) -> Result<(), ApiError> {
-    if c.state != CredentialState::Active {
-        return Err(not_usable(c));
-    }
-    let now = time::now();
-    let started = c.validity.from.is_none_or(|from| from <= now);
-    let not_ended = c.validity.to.is_none_or(|to| now <= to);
-    if !(started && not_ended) {
-        return Err(ApiError::PermissionDenied(
-            "The password credential is outside its validity period".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn not_usable(c: &Credential) -> ApiError {
-    if c.state.is_locked() {
-        ApiError::Locked(format!(
-            "The password credential is {}: no login is possible",
-            c.state.as_str()
-        ))
-    } else {
-        ApiError::PermissionDenied(format!(
-            "The password credential is {}; only an active one can log in",
-            c.state.as_str()
-        ))
-    }
 }
