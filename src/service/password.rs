@@ -88,6 +88,14 @@ async fn on_hashing_slot<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))
 }
 
+/// A stored hash in a format imported from nevisIDM that this server cannot verify.
+fn unverifiable_hash() -> ApiError {
+    ApiError::unprocessable(
+        codes::INVALID_CONFIG,
+        "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
+    )
+}
+
 fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {
     PasswordRules::from_parameters(&policy.parameters)
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))

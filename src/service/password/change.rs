@@ -176,9 +176,6 @@ async fn check_old_password(
                 ApiError::PermissionDenied(message.into())
             })
         }
-        None => Err(ApiError::unprocessable(
-            crate::error::codes::INVALID_CONFIG,
-            "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
-        )),
+        None => Err(super::unverifiable_hash()),
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::domain::{ExtId, password};
-use crate::error::{ApiError, codes};
+use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::service::credential::{self, LoginRules};
 
@@ -102,10 +102,7 @@ pub async fn attempt(
         let current = found?;
         credential::check_usable(&current)?;
         let Some(matched) = matched else {
-            return Err(ApiError::unprocessable(
-                codes::INVALID_CONFIG,
-                "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
-            ));
+            return Err(super::unverifiable_hash());
         };
         let attempt = credential::attempt_login(
             ctx,
