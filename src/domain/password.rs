@@ -1,19 +1,92 @@
 //! Passwords: argon2id hashing and the `PwdPolicy` rules.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::sync::Mutex;
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version, password_hash};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::policy::Parameters;
 use crate::error::{ErrorItem, codes};
 
-/// Hashes `password` into an argon2id PHC string. CPU-heavy: call from a blocking task.
+/// Hashes `password` into an argon2id PHC string (argon2's default parameters: 19 MiB,
+/// 2 passes). CPU-heavy: call from a blocking task.
 pub fn hash(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| format!("argon2: {e}"))
+    let argon2 = Argon2::default();
+    let salt = password_hash::generate_salt();
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(&argon2, password.as_bytes(), &salt, &mut out)?;
+    let params = argon2.params();
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::default().into()),
+        params: ParamsString::try_from(params).map_err(error)?,
+        salt: Some(Salt::new(&salt).map_err(error)?),
+        hash: Some(Output::new(&out).map_err(error)?),
+    }
+    .to_string())
+}
+
+fn error(e: impl std::fmt::Display) -> String {
+    format!("argon2: {e}")
+}
+
+/// Whether `password` gives the argon2 PHC hash `stored` (false for one that cannot be
+/// computed, an unknown algorithm say), compared in constant time.
+fn verify_argon2(password: &str, stored: &PasswordHash) -> bool {
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(stored.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0_u8; expected.len()];
+    compute(&argon2, password.as_bytes(), salt, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == *expected)
+}
+
+/// argon2's working memories (19 MiB each with the default parameters), kept for the
+/// next hash: a fresh one per hash costs as many page faults of zeroed pages as the hash
+/// itself costs work (measured: the verify rate nearly halves). At most as many are kept
+/// as hashes run at once (`service::password`'s hashing slots, at most 4).
+static MEMORIES: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+const KEPT_MEMORIES: usize = 4;
+
+/// Runs argon2 on a kept working memory of the default size (a memory of another size,
+/// an imported hash's parameters, is allocated for this hash alone).
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), String> {
+    let blocks = argon2.params().block_count();
+    let default_blocks = Params::default().block_count();
+    let kept = if blocks == default_blocks {
+        MEMORIES.lock().ok().and_then(|mut kept| kept.pop())
+    } else {
+        None
+    };
+    let mut memory = kept.unwrap_or_else(|| vec![Block::new(); blocks]);
+    let result = argon2
+        .hash_password_into_with_memory(password, salt, out, &mut memory[..])
+        .map_err(error);
+    if blocks == default_blocks
+        && let Ok(mut kept) = MEMORIES.lock()
+        && kept.len() < KEPT_MEMORIES
+    {
+        kept.push(memory);
+    }
+    result
 }
 
 /// Whether `text` is a stored password hash rather than a password: `None` for a
@@ -23,7 +96,7 @@ pub fn hash(password: &str) -> Result<String, String> {
 pub fn check_stored_hash(text: &str) -> Option<Result<(), String>> {
     if text.starts_with("$argon2") {
         return Some(
-            argon2::password_hash::phc::PasswordHash::new(text)
+            PasswordHash::new(text)
                 .map(|_| ())
                 .map_err(|e| format!("is not a valid argon2 PHC string: {e}")),
         );
@@ -64,12 +137,8 @@ fn check_bcrypt(text: &str) -> Result<(), String> {
 /// format (bcrypt, `{SSHA512}`, `{SSHA}`).
 pub fn verify(password: &str, stored: &str) -> Option<bool> {
     if stored.starts_with("$argon2") {
-        let parsed = argon2::password_hash::phc::PasswordHash::new(stored).ok()?;
-        return Some(
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-        );
+        let parsed = PasswordHash::new(stored).ok()?;
+        return Some(verify_argon2(password, &parsed));
     }
     if stored.starts_with("{SSHA256}") {
         return Some(super::ticket::verify(password, stored));
@@ -198,10 +267,30 @@ mod tests {
         PasswordRules::from_parameters(&params).unwrap()
     }
 
+    /// The hash and verify on kept working memories agree with the argon2 crate's own
+    /// hasher and verifier, for the default parameters and for others (an imported hash).
     #[test]
     fn hashes_are_argon2id_and_verify() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
         let stored = hash("correct horse").unwrap();
-        assert!(stored.starts_with("$argon2id$"));
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        for _ in 0..3 {
+            assert_eq!(verify("correct horse", &stored), Some(true));
+            assert_eq!(verify("correct horsf", &stored), Some(false));
+        }
+        let small = Params::new(64, 1, 1, Some(32)).unwrap();
+        for reference in [
+            Argon2::default(),
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, small.clone()),
+            Argon2::new(Algorithm::Argon2i, Version::V0x10, small),
+        ] {
+            let made = reference
+                .hash_password(b"correct horse")
+                .unwrap()
+                .to_string();
+            assert_eq!(verify("correct horse", &made), Some(true), "{made}");
+            assert_eq!(verify("correct horse ", &made), Some(false), "{made}");
+        }
         let parsed = PasswordHash::new(&stored).unwrap();
         assert!(
             Argon2::default()
