@@ -156,6 +156,16 @@ both_stores! {
         lock_falls_at_exactly_the_threshold(app, Verb::Ticket).await;
     }
 
+    /// 12 parallel right tickets count 12 successes: the counts written without the row
+    /// lock (version and counts as read) lose none when they race.
+    async fn parallel_successes_are_all_counted(app) {
+        let s = subject(&app, Verb::Ticket, json!({"tmpLockingThreshold": -1, "maxCredFailureCount": -1})).await;
+        let got = outcomes(&s.parallel(&app, 12, &s.right).await);
+        assert_eq!(count(&got, 200, json!(5)), 12, "{got:?}");
+        let after = s.view(&app).await;
+        assert_eq!((after["successfulLoginCount"].as_i64(), after["version"].as_i64()), (Some(12), Some(1)));
+    }
+
     /// One TOTP code sent 8 times at once logs in exactly once: the replay check and the
     /// record of the accepted step are one transaction.
     async fn one_code_sent_in_parallel_logs_in_once(app) {

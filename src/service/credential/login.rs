@@ -45,8 +45,8 @@ pub struct Checked {
 
 /// Records one attempt with result `success` on the credential `target` names, which
 /// was `checked` (its attributes, as the result was found against them, if that matters).
-/// The count, the lock decision and the state change happen in one transaction, under
-/// the credential's row lock; automatic state changes get history rows of their own
+/// The count, the lock decision and the state change are written at once, on the row as
+/// decided on (see [`attempt_checked`]); automatic state changes get history rows of their own
 /// (`unlock` when a temporary lock had ended, `lock` when this attempt locks).
 pub async fn attempt_login(
     ctx: Ctx<'_>,
@@ -65,9 +65,10 @@ pub async fn attempt_login(
 
 /// A login verb whose check is cheap (a digest, a one-time code): loads the credential,
 /// refuses one that cannot log in now ([`check_usable`], nothing counted), then runs
-/// `check` on the credential as stored, under its row lock, and records the result with
-/// the lock engine in the same transaction. So two attempts never both see the state
-/// before the other (a one-time code accepted twice, a failure lost). An `Err` of
+/// `check` on the credential and records the result with the lock engine, written only
+/// if the row is still the one checked (or else checked again under its row lock, in the
+/// transaction that records it). So two attempts never both see the state before the
+/// other (a one-time code accepted twice, a failure lost). An `Err` of
 /// `check` (a secret this server cannot use) writes nothing and is the answer.
 pub async fn verify_login(
     ctx: Ctx<'_>,
@@ -155,7 +156,8 @@ fn noun(c: &Credential) -> String {
 }
 
 /// [`attempt_login`] with the result found by `check`, run on the credential as stored
-/// (a temporary lock that has ended already lifted) under its row lock.
+/// (a temporary lock that has ended already lifted): on `checked` as read when the count
+/// can be written if it is unchanged, otherwise under its row lock.
 async fn attempt_checked(
     ctx: Ctx<'_>,
     target: &Target,
@@ -177,6 +179,32 @@ async fn attempt_checked(
     .await?;
     let lock_policy =
         LockPolicy::of(&policy).map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
+    // First without a row lock (one statement instead of a transaction's four): the lock
+    // engine decides on the credential as it was read, and a plain count is written only
+    // if nobody wrote the credential since. A state change (a lock falls or ends) or a
+    // write in between takes the locked path below, which decides on the row as it is.
+    if against.is_none_or(|a| *a == checked.attributes) {
+        let (write, answer) = decide(
+            ctx,
+            checked.clone(),
+            &mut check,
+            &lock_policy,
+            rules.allowed,
+        );
+        match write {
+            None => return answer,
+            Some(write) if write.history.is_empty() => {
+                if ctx
+                    .store
+                    .login_count_if_unchanged(checked, &write.new)
+                    .await?
+                {
+                    return answer;
+                }
+            }
+            Some(_) => {}
+        }
+    }
     ctx.store
         .login_attempt(target.key(), |stored| {
             let Some(stored) = stored else {

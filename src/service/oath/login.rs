@@ -5,8 +5,8 @@
 //!
 //! TOTP accepts the time steps now ± 1, HOTP the counter values from the expected one
 //! up to 10 ahead (`domain::otp`); a code at or before the last accepted one is a failed
-//! login, so no code works twice. The check runs under the credential's row lock, in
-//! the transaction that records it and stores the accepted code's moving factor.
+//! login, so no code works twice. The count and the accepted code's moving factor are
+//! written only if the credential is still the one checked (`credential::verify_login`).
 
 use serde_json::Value;
 
