@@ -57,11 +57,15 @@ const MAX_CONCURRENT_HASHES: usize = 4;
 fn hashing_slots() -> Arc<Semaphore> {
     static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     SLOTS
-        .get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            Arc::new(Semaphore::new(cores.clamp(1, MAX_CONCURRENT_HASHES)))
-        })
+        .get_or_init(|| Arc::new(Semaphore::new(hashing_slot_count())))
         .clone()
+}
+
+/// How many argon2id hashes or verifies run at once: the cores, at most
+/// [`MAX_CONCURRENT_HASHES`] (bench/run measures the verify rate on as many threads).
+pub fn hashing_slot_count() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.clamp(1, MAX_CONCURRENT_HASHES)
 }
 
 async fn hash(password: String) -> Result<String, ApiError> {
