@@ -41,6 +41,7 @@ impl AppState {
         Ctx {
             store: &self.store,
             caller,
+            secret_key: &self.secret_key,
         }
     }
 

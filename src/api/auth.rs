@@ -76,7 +76,7 @@ async fn oath_login(
     let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
     let ext_id = ids.ext("extId")?;
     let ctx = state.ctx(&caller);
-    let status = oath::login(ctx, &state.secret_key, client, user, ext_id, body).await?;
+    let status = oath::login(ctx, client, user, ext_id, body).await?;
     Ok(uncached(status))
 }
 

@@ -11,6 +11,7 @@ mod credentials;
 mod directory;
 mod extract;
 mod health;
+mod kind;
 mod list;
 mod mobile_signature;
 mod mtan;
@@ -28,6 +29,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::service::{
+    mobile_signature::MobileSignature, mtan::Mtan, oath::Oath, password::Password, ticket::Ticket,
+};
 
 pub use extract::{IfMatchHeader, JsonBody, PathIds};
 
@@ -45,11 +49,11 @@ fn documented() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .merge(directory::routes())
         .merge(credentials::routes())
-        .merge(password::routes())
-        .merge(ticket::routes())
-        .merge(mtan::routes())
-        .merge(oath::routes())
-        .merge(mobile_signature::routes());
+        .merge(kind::routes::<Password>())
+        .merge(kind::routes::<Ticket>())
+        .merge(kind::routes::<Mtan>())
+        .merge(kind::routes::<Oath>())
+        .merge(kind::routes::<MobileSignature>());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
         .nest(AUTH_BASE, auth::routes())

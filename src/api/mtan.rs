@@ -3,151 +3,44 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::list::{self, ListParams, MtanList};
-use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, WriteErrors};
-use super::response::{self, segment, user_location};
-use super::schema::{
-    CredentialPath, IfMatchHeader as IfMatchParam, ListQuery as ListQueryParams, LoginResult,
-    MtanCreate, MtanPatch, UserPath,
-};
-use super::{IfMatchHeader, JsonBody, PathIds};
+use super::kind::{Docs, HttpKind, Named, named};
+use super::list::MtanList;
+use super::openapi::WriteErrors;
+use super::response;
+use super::schema::{CredentialPath, LoginResult, MtanCreate, MtanPatch};
+use super::{JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::view::MtanCredential;
 use crate::error::ApiError;
-use crate::service::mtan;
+use crate::service::mtan::{self, Mtan};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(login_result, get, patch, delete))
-}
+impl HttpKind for Mtan {
+    const SEGMENT: &'static str = "mtans";
+    const TAG: &'static str = "mtan";
+    const OPERATION: &'static str = "Mtan";
+    const LIST: Option<(&'static str, Named)> = Some(("listMtans", named::<MtanList>()));
+    const DOCS: Docs = Docs {
+        create: "Create an mTAN credential (`CredentialCreate`).",
+        created: "Created",
+        list: "The user's mTAN credentials, a page at a time (`CredentialView`, or the user in\nself-admin mode).",
+        get: "One mTAN credential (`CredentialView`, or the user in self-admin mode).",
+        got: "The mTAN credential",
+        patch: "Change state, comment or mobile number (`CredentialModify` + `CredentialView`).",
+        patched: "The mTAN after the change",
+        delete: "Delete an mTAN credential (`CredentialDelete`, or the user with an `X-Token`).",
+    };
+    const CREATE_BODY: Named = named::<MtanCreate>();
+    const PATCH_BODY: Named = named::<MtanPatch>();
+    const VIEW: Named = named::<MtanCredential>();
 
-/// Create an mTAN credential (`CredentialCreate`).
-#[utoipa::path(
-    post, operation_id = "createMtan", path = "/{clientExtId}/users/{userExtId}/mtans", tag = "mtan",
-    params(UserPath), request_body = MtanCreate, security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"), ("Location" = String, description = "The URL of the new resource"))),
-        WriteErrors,
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
-    let outcome = mtan::create(state.ctx(&caller), client.clone(), user.clone(), body).await?;
-    let rest = format!("mtans/{}", segment(&outcome.credential.ext_id));
-    let location = user_location(client.as_str(), user.as_str(), &rest);
-    Ok(response::credential(
-        StatusCode::CREATED,
-        outcome,
-        Some(location),
-    ))
-}
-
-/// The user's mTAN credentials, a page at a time (`CredentialView`, or the user in
-/// self-admin mode).
-#[utoipa::path(
-    get, operation_id = "listMtans", path = "/{clientExtId}/users/{userExtId}/mtans", tag = "mtan",
-    params(UserPath, ListQueryParams), security(("bearer" = [])),
-    responses((status = 200, description = "One page", body = MtanList), ReadErrors)
-)]
-async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    ListParams(query): ListParams,
-) -> Result<Response, ApiError> {
-    let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
-    let listing = mtan::list(state.ctx(&caller), client, user, query).await?;
-    Ok(list::page(listing))
-}
-
-/// One mTAN credential (`CredentialView`, or the user in self-admin mode).
-#[utoipa::path(
-    get, operation_id = "getMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
-    params(CredentialPath), security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The mTAN credential", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
-        ReadErrors,
-    )
-)]
-async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-) -> Result<Response, ApiError> {
-    let outcome = mtan::get(
-        state.ctx(&caller),
-        ids.ext("clientExtId")?,
-        ids.ext("userExtId")?,
-        ids.ext("extId")?,
-    )
-    .await?;
-    Ok(response::credential(StatusCode::OK, outcome, None))
-}
-
-/// Change state, comment or mobile number (`CredentialModify` + `CredentialView`).
-#[utoipa::path(
-    patch, operation_id = "patchMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
-    params(CredentialPath, IfMatchParam), security(("bearer" = [])),
-    request_body(content(
-        (MtanPatch = "application/json"),
-        (MtanPatch = "application/merge-patch+json"),
-    )),
-    responses(
-        (status = 200, description = "The mTAN after the change", body = MtanCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
-        PatchErrors,
-    )
-)]
-async fn patch(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    IfMatchHeader(if_match): IfMatchHeader,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let outcome = mtan::patch(
-        state.ctx(&caller),
-        ids.ext("clientExtId")?,
-        ids.ext("userExtId")?,
-        ids.ext("extId")?,
-        body,
-        if_match,
-    )
-    .await?;
-    Ok(response::credential(StatusCode::OK, outcome, None))
-}
-
-/// Delete an mTAN credential (`CredentialDelete`, or the user with an `X-Token`).
-#[utoipa::path(
-    delete, operation_id = "deleteMtan", path = "/{clientExtId}/users/{userExtId}/mtans/{extId}", tag = "mtan",
-    params(CredentialPath, IfMatchParam), security(("bearer" = []), ("bearer" = [], "xToken" = [])),
-    responses((status = 204, description = "Deleted"), DeleteErrors)
-)]
-async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    IfMatchHeader(if_match): IfMatchHeader,
-) -> Result<Response, ApiError> {
-    mtan::delete(
-        state.ctx(&caller),
-        ids.ext("clientExtId")?,
-        ids.ext("userExtId")?,
-        ids.ext("extId")?,
-        if_match,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    fn extra_routes() -> OpenApiRouter<AppState> {
+        OpenApiRouter::new().routes(routes!(login_result))
+    }
 }
 
 /// Record a login result (`api/update-login-info`; `CredentialModify` +

@@ -7,10 +7,9 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::openapi::{
-    ChangeErrors, DeleteErrors, PatchErrors, ReadErrors, ResetErrors, WriteErrors,
-};
-use super::response::{self, user_location};
+use super::kind::{Docs, HttpKind, Named, named};
+use super::openapi::{ChangeErrors, ResetErrors};
+use super::response;
 use super::schema::{
     IfMatchHeader as IfMatchParam, PasswordChange, PasswordCreate, PasswordPatch, UserPath,
 };
@@ -19,113 +18,41 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::view::PasswordCredential;
 use crate::error::ApiError;
-use crate::service::password;
+use crate::service::credential::Outcome;
+use crate::service::password::{self, Password};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, get, patch, delete))
-        .routes(routes!(reset))
-        .routes(routes!(change))
-}
+impl HttpKind for Password {
+    const SEGMENT: &'static str = "password";
+    const TAG: &'static str = "password";
+    const OPERATION: &'static str = "Password";
+    const DOCS: Docs = Docs {
+        create: "Create the user's password (`CredentialCreate` + `CredentialChangeState`).",
+        created: "Created. When the policy has `resetCodeEnabled`, the server generated the password: the body is the credential with the password, shown this once, as `passwordFragment`. Otherwise there is no body (nevisIDM's create-password page: no content is returned), only the headers.",
+        get: "The user's password (`CredentialView`, or the user in self-admin mode, who does not\nsee the hash).",
+        got: "The password credential",
+        patch: "Change state or comment (`CredentialView` + `CredentialModify`).",
+        patched: "The password after the change",
+        delete: "Delete the password (`CredentialDelete`, or the user with an `X-Token`).",
+        list: "",
+    };
+    const CREATE_BODY: Named = named::<PasswordCreate>();
+    const PATCH_BODY: Named = named::<PasswordPatch>();
+    const VIEW: Named = named::<PasswordCredential>();
 
-/// Create the user's password (`CredentialCreate` + `CredentialChangeState`).
-#[utoipa::path(
-    post, operation_id = "createPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
-    params(UserPath), request_body = PasswordCreate, security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created. When the policy has `resetCodeEnabled`, the server generated the password: the body is the credential with the password, shown this once, as `passwordFragment`. Otherwise there is no body (nevisIDM's create-password page: no content is returned), only the headers.",
-         body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"), ("Location" = String, description = "The URL of the new resource"))),
-        WriteErrors,
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
-    let location = user_location(client.as_str(), user.as_str(), "password");
-    let outcome = password::create(state.ctx(&caller), client, user, body).await?;
-    if outcome.secret.is_none() {
-        return Ok(response::created_without_body(&outcome, location));
+    /// No body unless the server generated the password (nevisIDM's create-password
+    /// page: no content is returned).
+    fn created(outcome: Outcome, location: String) -> Response {
+        if outcome.secret.is_none() {
+            return response::created_without_body(&outcome, location);
+        }
+        response::credential(StatusCode::CREATED, outcome, Some(location))
     }
-    Ok(response::credential(
-        StatusCode::CREATED,
-        outcome,
-        Some(location),
-    ))
-}
 
-/// The user's password (`CredentialView`, or the user in self-admin mode, who does not
-/// see the hash).
-#[utoipa::path(
-    get, operation_id = "getPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
-    params(UserPath), security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The password credential", body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
-        ReadErrors,
-    )
-)]
-async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-) -> Result<Response, ApiError> {
-    let outcome = password::get(
-        state.ctx(&caller),
-        ids.ext("clientExtId")?,
-        ids.ext("userExtId")?,
-    )
-    .await?;
-    Ok(response::credential(StatusCode::OK, outcome, None))
-}
-
-/// Change state or comment (`CredentialView` + `CredentialModify`).
-#[utoipa::path(
-    patch, operation_id = "patchPassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
-    params(UserPath, IfMatchParam), security(("bearer" = [])),
-    request_body(content(
-        (PasswordPatch = "application/json"),
-        (PasswordPatch = "application/merge-patch+json"),
-    )),
-    responses(
-        (status = 200, description = "The password after the change", body = PasswordCredential, headers(("ETag" = String, description = "The version, `\"<version>\"`: send it as `If-Match`"))),
-        PatchErrors,
-    )
-)]
-async fn patch(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    IfMatchHeader(if_match): IfMatchHeader,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let (client, user) = (ids.ext("clientExtId")?, ids.ext("userExtId")?);
-    let outcome = password::patch(state.ctx(&caller), client, user, body, if_match).await?;
-    Ok(response::credential(StatusCode::OK, outcome, None))
-}
-
-/// Delete the password (`CredentialDelete`, or the user with an `X-Token`).
-#[utoipa::path(
-    delete, operation_id = "deletePassword", path = "/{clientExtId}/users/{userExtId}/password", tag = "password",
-    params(UserPath, IfMatchParam), security(("bearer" = []), ("bearer" = [], "xToken" = [])),
-    responses((status = 204, description = "Deleted"), DeleteErrors)
-)]
-async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    ids: PathIds,
-    IfMatchHeader(if_match): IfMatchHeader,
-) -> Result<Response, ApiError> {
-    password::delete(
-        state.ctx(&caller),
-        ids.ext("clientExtId")?,
-        ids.ext("userExtId")?,
-        if_match,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    fn extra_routes() -> OpenApiRouter<AppState> {
+        OpenApiRouter::new()
+            .routes(routes!(reset))
+            .routes(routes!(change))
+    }
 }
 
 /// Reset the password (`CredentialView` + `CredentialModify`, or the user with an

@@ -14,9 +14,12 @@ use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::store::CredentialKey;
 
+pub mod kind;
 mod list;
 mod login;
 mod write;
+
+pub use kind::{Built, CredentialKind, Rules};
 
 pub use list::{ListQuery, Listing, list};
 pub use login::{

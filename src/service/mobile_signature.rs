@@ -4,15 +4,12 @@
 //! nevisIDM grants no self-admin mode here (research §2.2), so every endpoint needs
 //! admin permissions.
 
-use serde_json::Value;
-
 use super::Ctx;
-use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
+use super::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
 use crate::auth::{Permission as P, Rule};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, MobileSignatureAttributes};
-use crate::domain::directory::Policy;
-use crate::domain::history::Action;
+use crate::domain::directory::{Policy, User};
 use crate::domain::mobile_signature::{
     MAX_IDENTIFICATOR_LEN, MAX_MSISDN_LEN, MAX_MSSP_IDENTIFIER_LEN, MAX_SIGNER_CERT_LEN,
     MobileSignatureRules, check_signer_cert,
@@ -20,29 +17,21 @@ use crate::domain::mobile_signature::{
 use crate::domain::patch::{Change, PatchDocument};
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
-use crate::domain::view::COMMON_FIELDS;
 use crate::error::{ApiError, codes};
 
-pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
-pub const VIEW: Rule = Rule::admin(&[P::CredentialView]);
-/// Seed 001 lists `CredentialModify` alone.
-pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify]);
-pub const DELETE: Rule = Rule::admin(&[P::CredentialDelete]);
+/// Mobile signature credentials.
+pub struct MobileSignature;
 
-/// Fields a create body must carry (`msspIdentifier` too, unless the policy has a default).
-const REQUIRED: [&str; 2] = ["identificator", "msisdn"];
-
-fn target(client: ExtId, user: ExtId) -> Target {
-    Target {
-        client,
-        user,
-        kind: CredentialType::MobileSignature,
-        ext_id: None,
-    }
-}
+pub const RULES: Rules = Rules {
+    create: Rule::admin(&[P::CredentialCreate]),
+    view: Rule::admin(&[P::CredentialView]),
+    // Seed 001 lists `CredentialModify` alone.
+    modify: Rule::admin(&[P::CredentialModify]),
+    delete: Rule::admin(&[P::CredentialDelete]),
+};
 
 /// The type's own fields of a create or PATCH body.
-pub(crate) struct Fields {
+pub struct Fields {
     identificator: Option<String>,
     mssp_identifier: Option<String>,
     msisdn: Option<String>,
@@ -115,120 +104,85 @@ fn check_msisdn(rules: &MobileSignatureRules, msisdn: &str) -> Result<(), ApiErr
         .map_err(|m| ApiError::unprocessable(codes::POLICY_VIOLATION, m))
 }
 
-/// POST: the user's mobile signature, with the given or the default
-/// `MobileSignaturePolicy`; `msspIdentifier` falls back to its `defaultMsspIdentifier`.
-pub async fn create(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), CREATE)
-        .await?;
-    let absent: Vec<&str> = REQUIRED
-        .into_iter()
-        .filter(|name| body.get(name).is_none())
-        .collect();
-    let mut doc = PatchDocument::new(body)?;
-    for name in absent {
-        doc.problem(name, "is required");
+/// What a PATCH changes beyond the common fields.
+pub struct Edit {
+    policy: Change<ExtId>,
+    fields: Fields,
+}
+
+impl CredentialKind for MobileSignature {
+    const TYPE: CredentialType = CredentialType::MobileSignature;
+    const POLICY: PolicyType = PolicyType::MobileSignature;
+    const RULES: Rules = RULES;
+    /// `msspIdentifier` too, unless the policy has a default.
+    const REQUIRED: &'static [&'static str] = &["identificator", "msisdn"];
+
+    type Draft = Fields;
+
+    fn read_create(doc: &mut PatchDocument) -> Result<Fields, ApiError> {
+        Ok(Fields::read(doc))
     }
-    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
-    let fields = Fields::read(&mut doc);
-    doc.finish(&[])?;
 
-    let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy = credential::policy_for(
-        ctx,
-        &client,
-        PolicyType::MobileSignature,
-        common.policy.as_ref(),
-    )
-    .await?;
-    let attributes = Attributes::MobileSignature(fields.create(&policy)?);
-    let state = common.state.unwrap_or(CredentialState::Active);
-    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
-    credential::create(ctx, &client, &new).await?;
-    Ok(Outcome {
-        credential: new,
-        access,
-        secret: None,
-    })
-}
+    /// `msspIdentifier` falls back to the policy's `defaultMsspIdentifier`.
+    async fn build(
+        _ctx: Ctx<'_>,
+        fields: Fields,
+        _owner: &User,
+        policy: &Policy,
+    ) -> Result<Built, ApiError> {
+        let attributes = Attributes::MobileSignature(fields.create(policy)?);
+        Ok(Built::new(attributes, CredentialState::Active))
+    }
 
-pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    credential::get(ctx, &target(client, user), VIEW).await
-}
+    type Edit = Edit;
 
-/// The policy an msisdn check uses, and the policy id the credential must still have
-/// when the change is applied (a concurrent policy change invalidates the check).
-struct MsisdnCheck {
-    policy_id: Option<String>,
-    rules: MobileSignatureRules,
-}
+    /// Seed 001: `policyExtId` (`null` for the default), `identificator`,
+    /// `msspIdentifier`, `msisdn`, `signerCert` (`null` clears it).
+    fn read_patch(doc: &mut PatchDocument) -> Result<Edit, ApiError> {
+        Ok(Edit {
+            policy: doc.ext_id("policyExtId", true),
+            fields: Fields::read(doc),
+        })
+    }
 
-/// PATCH (seed 001): state, comment, version, `policyExtId` (`null` for the default),
-/// `identificator`, `msspIdentifier`, `msisdn`, `signerCert` (`null` clears it).
-pub async fn patch(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-    if_match: Option<IfMatch>,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
-    let policy_change = doc.ext_id("policyExtId", true);
-    let fields = Fields::read(&mut doc);
-    let echo = doc.finish(COMMON_FIELDS)?;
-    let target = target(client, user);
-    let new_policy = credential::policy_change(
-        ctx,
-        &target.client,
-        PolicyType::MobileSignature,
-        policy_change,
-    )
-    .await?;
-    // A new policy checks the (new or stored) msisdn; a new msisdn alone is checked
-    // against the policy the credential has.
-    let check = match (&new_policy, &fields.msisdn) {
-        (Some(policy), _) => Some(MsisdnCheck {
-            policy_id: Some(policy.id.clone()),
-            rules: rules(policy)?,
-        }),
-        (None, Some(_)) => {
-            let current = credential::load(ctx, &target).await?;
-            let ext_id = current
-                .policy
-                .as_ref()
-                .and_then(|p| ExtId::parse(&p.ext_id).ok());
-            let policy = credential::policy_for(
-                ctx,
-                &target.client,
-                PolicyType::MobileSignature,
-                ext_id.as_ref(),
-            )
-            .await?;
-            Some(MsisdnCheck {
-                policy_id: current.policy.map(|p| p.id),
-                rules: rules(&policy)?,
-            })
-        }
-        (None, None) => None,
-    };
-    let new_policy = new_policy.map(|p| credential::policy_ref(&p));
-
-    let modification = Modification {
-        action: Action::Patch,
-        access,
-        common,
-        echo,
-        if_match,
-        apply: Box::new(move |c| {
+    async fn prepare(
+        ctx: Ctx<'_>,
+        target: &Target,
+        edit: Edit,
+    ) -> Result<ApplyFn<'static>, ApiError> {
+        let Edit { policy, fields } = edit;
+        let new_policy =
+            credential::policy_change(ctx, &target.client, PolicyType::MobileSignature, policy)
+                .await?;
+        // A new policy checks the (new or stored) msisdn; a new msisdn alone is checked
+        // against the policy the credential has.
+        let check = match (&new_policy, &fields.msisdn) {
+            (Some(policy), _) => Some(MsisdnCheck {
+                policy_id: Some(policy.id.clone()),
+                rules: rules(policy)?,
+            }),
+            (None, Some(_)) => {
+                let current = credential::load(ctx, target).await?;
+                let ext_id = current
+                    .policy
+                    .as_ref()
+                    .and_then(|p| ExtId::parse(&p.ext_id).ok());
+                let policy = credential::policy_for(
+                    ctx,
+                    &target.client,
+                    PolicyType::MobileSignature,
+                    ext_id.as_ref(),
+                )
+                .await?;
+                Some(MsisdnCheck {
+                    policy_id: current.policy.map(|p| p.id),
+                    rules: rules(&policy)?,
+                })
+            }
+            (None, None) => None,
+        };
+        let new_policy = new_policy.map(|p| credential::policy_ref(&p));
+        Ok(Box::new(move |c| {
             let Attributes::MobileSignature(m) = &mut c.attributes else {
                 return Ok(());
             };
@@ -262,16 +216,13 @@ pub async fn patch(
                 check_msisdn(&check.rules, &m.msisdn)?;
             }
             Ok(())
-        }),
-    };
-    credential::modify(ctx, &target, modification).await
+        }))
+    }
 }
 
-pub async fn delete(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    credential::delete(ctx, &target(client, user), DELETE, if_match).await
+/// The policy an msisdn check uses, and the policy id the credential must still have
+/// when the change is applied (a concurrent policy change invalidates the check).
+struct MsisdnCheck {
+    policy_id: Option<String>,
+    rules: MobileSignatureRules,
 }

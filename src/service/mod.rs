@@ -16,6 +16,7 @@ pub mod ticket;
 
 use crate::auth::{Access, Caller, Rule};
 use crate::domain::directory::UserState;
+use crate::domain::secret_box::SecretKey;
 use crate::error::ApiError;
 use crate::store::Store;
 
@@ -24,6 +25,8 @@ use crate::store::Store;
 pub struct Ctx<'a> {
     pub store: &'a Store,
     pub caller: &'a Caller,
+    /// Seals and opens the secrets kept encrypted (OATH).
+    pub secret_key: &'a SecretKey,
 }
 
 impl Ctx<'_> {
@@ -55,10 +58,10 @@ impl Ctx<'_> {
 pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
     use crate::domain::CredentialType as T;
     match kind {
-        T::Password => password::VIEW,
-        T::Ticket => ticket::VIEW,
-        T::Mtan => mtan::VIEW,
-        T::MobileSignature => mobile_signature::VIEW,
-        T::Oath => oath::VIEW,
+        T::Password => password::RULES.view,
+        T::Ticket => ticket::RULES.view,
+        T::Mtan => mtan::RULES.view,
+        T::MobileSignature => mobile_signature::RULES.view,
+        T::Oath => oath::RULES.view,
     }
 }

@@ -8,26 +8,26 @@ pub use login::record_login;
 use serde_json::Value;
 
 use super::Ctx;
-use super::credential::{
-    self, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome, Target,
-};
+use super::credential::{ApplyFn, Built, CredentialKind, Rules, Target};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
-use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, MtanAttributes};
-use crate::domain::history::Action;
+use crate::domain::directory::{Policy, User};
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
-use crate::domain::view::COMMON_FIELDS;
 use crate::error::{ApiError, codes};
 
-pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
-pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
-pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify, P::CredentialView]);
-pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
-/// Recording a login result needs what a PATCH needs (`api/update-login-info`).
-pub const LOGIN: Rule = MODIFY;
+/// mTAN credentials.
+pub struct Mtan;
 
+pub const RULES: Rules = Rules {
+    create: Rule::admin(&[P::CredentialCreate]),
+    view: Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed),
+    modify: Rule::admin(&[P::CredentialModify, P::CredentialView]),
+    delete: Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken),
+};
+/// Recording a login result needs what a PATCH needs (`api/update-login-info`).
+pub const LOGIN: Rule = RULES.modify;
 /// The states seed 000 lets a PATCH set: all but `archived`.
 const PATCH_STATES: [CredentialState; 7] = [
     CredentialState::Initial,
@@ -38,15 +38,6 @@ const PATCH_STATES: [CredentialState; 7] = [
     CredentialState::AdminChanged,
     CredentialState::Disabled,
 ];
-
-fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
-    Target {
-        client,
-        user,
-        kind: CredentialType::Mtan,
-        ext_id: Some(ext_id),
-    }
-}
 
 fn e164(raw: &str) -> Result<MtanAttributes, ApiError> {
     MtanAttributes::parse(raw).map_err(|problem| {
@@ -59,7 +50,7 @@ fn e164(raw: &str) -> Result<MtanAttributes, ApiError> {
 
 /// What a request says about `mobileNumber`: a string on input; the object a GET
 /// returned is accepted back when it is unchanged, so a client may echo what it read.
-enum NumberInput {
+pub enum NumberInput {
     Keep,
     Text(String),
     Echo(Value),
@@ -81,97 +72,54 @@ fn read_number(doc: &mut PatchDocument) -> NumberInput {
     }
 }
 
-/// POST: a new mTAN for `mobileNumber`, with the given or the default `TANPolicy`.
-pub async fn create(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), CREATE)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CreateCommon::read(&mut doc, &PATCH_STATES);
-    let number = match read_number(&mut doc) {
-        NumberInput::Text(text) => Some(text),
-        NumberInput::Keep => {
-            doc.problem("mobileNumber", "is required");
-            None
-        }
-        NumberInput::Echo(_) => {
-            doc.problem("mobileNumber", "must be a string");
-            None
-        }
-    };
-    doc.finish(&[])?;
-    let attributes = e164(number.as_deref().unwrap_or_default())?;
+impl CredentialKind for Mtan {
+    const TYPE: CredentialType = CredentialType::Mtan;
+    const POLICY: PolicyType = PolicyType::Tan;
+    const RULES: Rules = RULES;
+    const STATES: &'static [CredentialState] = &PATCH_STATES;
 
-    let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy =
-        credential::policy_for(ctx, &client, PolicyType::Tan, common.policy.as_ref()).await?;
-    let state = common.state.unwrap_or(CredentialState::Active);
-    let new = credential::new_credential(
-        &owner,
-        common.ext_id,
-        &policy,
-        state,
-        Attributes::Mtan(attributes),
-    )?;
-    credential::create(ctx, &client, &new).await?;
-    Ok(Outcome {
-        credential: new,
-        access,
-        secret: None,
-    })
-}
+    type Draft = MtanAttributes;
 
-pub async fn get(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-) -> Result<Outcome, ApiError> {
-    credential::get(ctx, &target(client, user, ext_id), VIEW).await
-}
+    /// `mobileNumber`, required, a string.
+    fn read_create(doc: &mut PatchDocument) -> Result<MtanAttributes, ApiError> {
+        let problem = match read_number(doc) {
+            NumberInput::Text(text) => return e164(&text),
+            NumberInput::Keep => "is required",
+            NumberInput::Echo(_) => "must be a string",
+        };
+        doc.problem("mobileNumber", problem);
+        Err(ApiError::invalid(format!("Field 'mobileNumber' {problem}")))
+    }
 
-/// GET .../mtans: at most `limit` items after the continuation token.
-pub async fn list(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    query: ListQuery,
-) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, Some(CredentialType::Mtan), VIEW, query).await
-}
+    async fn build(
+        _ctx: Ctx<'_>,
+        number: MtanAttributes,
+        _owner: &User,
+        _policy: &Policy,
+    ) -> Result<Built, ApiError> {
+        Ok(Built::new(
+            Attributes::Mtan(number),
+            CredentialState::Active,
+        ))
+    }
 
-/// PATCH (seed 000): state (not `archived`), comment, version, `mobileNumber`.
-pub async fn patch(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-    body: Value,
-    if_match: Option<IfMatch>,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CommonPatch::read(&mut doc, &PATCH_STATES);
-    let number = read_number(&mut doc);
-    let echo = doc.finish(COMMON_FIELDS)?;
-    let new_number = match &number {
-        NumberInput::Text(text) => Some(e164(text)?),
-        NumberInput::Keep | NumberInput::Echo(_) => None,
-    };
-    let modification = Modification {
-        action: Action::Patch,
-        access,
-        common,
-        echo,
-        if_match,
-        apply: Box::new(move |c| {
+    type Edit = NumberInput;
+
+    /// Seed 000: `mobileNumber`.
+    fn read_patch(doc: &mut PatchDocument) -> Result<NumberInput, ApiError> {
+        Ok(read_number(doc))
+    }
+
+    async fn prepare(
+        _ctx: Ctx<'_>,
+        _target: &Target,
+        number: NumberInput,
+    ) -> Result<ApplyFn<'static>, ApiError> {
+        let new_number = match &number {
+            NumberInput::Text(text) => Some(e164(text)?),
+            NumberInput::Keep | NumberInput::Echo(_) => None,
+        };
+        Ok(Box::new(move |c| {
             let Attributes::Mtan(stored) = &mut c.attributes else {
                 return Ok(());
             };
@@ -188,19 +136,8 @@ pub async fn patch(
                 ));
             }
             Ok(())
-        }),
-    };
-    credential::modify(ctx, &target(client, user, ext_id), modification).await
-}
-
-pub async fn delete(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    credential::delete(ctx, &target(client, user, ext_id), DELETE, if_match).await
+        }))
+    }
 }
 
 #[cfg(test)]

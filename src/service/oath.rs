@@ -6,64 +6,42 @@ mod login;
 
 pub use login::login;
 
-use serde_json::Value;
-
 use super::Ctx;
-use super::credential::{
-    self, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome, Target,
-};
+use super::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType};
-use crate::domain::directory::Policy;
-use crate::domain::history::Action;
+use crate::domain::directory::{Policy, User};
 use crate::domain::oath::{self, OathAttributes, OathSettings};
 use crate::domain::patch::{Change, PatchDocument};
 use crate::domain::policy::PolicyType;
-use crate::domain::secret_box::{self, SecretKey};
+use crate::domain::secret_box;
 use crate::domain::state::CredentialState;
-use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
+use crate::domain::view::OneTimeSecret;
 use crate::error::{ApiError, codes};
 
-pub const CREATE: Rule = Rule::or_self(
-    &[
-        P::CredentialCreate,
-        P::CredentialView,
-        P::PolicyConfigurationView,
-    ],
-    SelfAdmin::WithXToken,
-);
-pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
-pub const MODIFY: Rule = Rule::or_self(
-    &[P::CredentialModify, P::CredentialView],
-    SelfAdmin::WithXToken,
-);
-pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
+/// OATH credentials.
+pub struct Oath;
 
-/// Response fields a PATCH body may echo back unchanged. `uri` is never stored, so any
-/// value but `null` is a change of a read-only field.
-const READ_ONLY: &[&str] = &[
-    "uri",
-    "issuer",
-    "authenticationMethod",
-    "hashingAlgorithm",
-    "digits",
-    "period",
-    "counter",
-    "secret",
-];
+pub const RULES: Rules = Rules {
+    create: Rule::or_self(
+        &[
+            P::CredentialCreate,
+            P::CredentialView,
+            P::PolicyConfigurationView,
+        ],
+        SelfAdmin::WithXToken,
+    ),
+    view: Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed),
+    modify: Rule::or_self(
+        &[P::CredentialModify, P::CredentialView],
+        SelfAdmin::WithXToken,
+    ),
+    delete: Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken),
+};
 
 /// Labels are shown in authenticator apps; longer ones help nobody.
 const MAX_LABEL_LEN: usize = 255;
-
-fn target(client: ExtId, user: ExtId, ext_id: ExtId) -> Target {
-    Target {
-        client,
-        user,
-        kind: CredentialType::Oath,
-        ext_id: Some(ext_id),
-    }
-}
 
 /// `label`: a non-empty string, `account` or `Issuer:account` as the Key URI format
 /// (and the authenticator apps) read labels.
@@ -100,112 +78,100 @@ pub(crate) fn settings(policy: &Policy) -> Result<OathSettings, ApiError> {
     })
 }
 
-/// POST: a new OATH credential with a fresh secret, as the given or the default
-/// `OathPolicy` prescribes; the response carries the `uri`, the only time it is shown.
-pub async fn create(
-    ctx: Ctx<'_>,
-    key: &SecretKey,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), CREATE)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
-    let label = read_label(&mut doc, true);
-    doc.finish(&[])?;
-    let label = label.ok_or_else(|| ApiError::invalid("Field 'label' is required"))?;
+/// What an OATH PATCH changes beyond the common fields.
+pub struct Edit {
+    rename: Option<ExtId>,
+    policy: Change<ExtId>,
+    label: Option<String>,
+}
 
-    let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy =
-        credential::policy_for(ctx, &client, PolicyType::Oath, common.policy.as_ref()).await?;
-    let mut settings = settings(&policy)?;
-    // `Issuer:account` labels name the issuer when the policy does not.
-    settings.issuer = issuer_for(&label, settings.issuer.as_deref())?;
-    let secret = oath::generate_secret(settings.algorithm);
-    let uri = oath::provisioning_uri(&settings, &label, &secret)
-        .map_err(|problem| ApiError::unprocessable(codes::INVALID_CONFIG, problem))?;
-    let state = common.state.unwrap_or(CredentialState::Active);
-    let attributes = Attributes::Oath(OathAttributes::new(&settings, label));
-    let mut new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
-    // The id is the associated data, so the secret is sealed once the id exists.
-    let sealed = secret_box::seal(key, &new.id, &secret)
-        .map_err(|e| ApiError::Internal(format!("sealing the OATH secret: {e}")))?;
-    if let Attributes::Oath(o) = &mut new.attributes {
-        o.secret = sealed;
+impl CredentialKind for Oath {
+    const TYPE: CredentialType = CredentialType::Oath;
+    const POLICY: PolicyType = PolicyType::Oath;
+    const RULES: Rules = RULES;
+    /// `uri` is never stored, so any value but `null` is a change of a read-only field.
+    const READ_ONLY: &'static [&'static str] = &[
+        "uri",
+        "issuer",
+        "authenticationMethod",
+        "hashingAlgorithm",
+        "digits",
+        "period",
+        "counter",
+        "secret",
+    ];
+
+    type Draft = String;
+
+    fn read_create(doc: &mut PatchDocument) -> Result<String, ApiError> {
+        read_label(doc, true).ok_or_else(|| ApiError::invalid("Field 'label' is required"))
     }
-    credential::create(ctx, &client, &new).await?;
-    Ok(Outcome {
-        credential: new,
-        access,
-        secret: Some(OneTimeSecret::OathUri(uri)),
-    })
-}
 
-pub async fn get(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-) -> Result<Outcome, ApiError> {
-    credential::get(ctx, &target(client, user, ext_id), VIEW).await
-}
+    /// A fresh secret, as the given or the default `OathPolicy` prescribes, sealed once
+    /// the credential has its id; the response carries the `uri`, the only time it is
+    /// shown.
+    async fn build(
+        ctx: Ctx<'_>,
+        label: String,
+        _owner: &User,
+        policy: &Policy,
+    ) -> Result<Built, ApiError> {
+        let mut settings = settings(policy)?;
+        // `Issuer:account` labels name the issuer when the policy does not.
+        settings.issuer = issuer_for(&label, settings.issuer.as_deref())?;
+        let secret = oath::generate_secret(settings.algorithm);
+        let uri = oath::provisioning_uri(&settings, &label, &secret)
+            .map_err(|problem| ApiError::unprocessable(codes::INVALID_CONFIG, problem))?;
+        let attributes = Attributes::Oath(OathAttributes::new(&settings, label));
+        let key = ctx.secret_key.clone();
+        let mut built = Built::new(attributes, CredentialState::Active);
+        built.secret = Some(OneTimeSecret::OathUri(uri));
+        // The id is the associated data, so the secret is sealed once the id exists.
+        built.seal = Some(Box::new(move |new| {
+            let sealed = secret_box::seal(&key, &new.id, &secret)
+                .map_err(|e| ApiError::Internal(format!("sealing the OATH secret: {e}")))?;
+            if let Attributes::Oath(o) = &mut new.attributes {
+                o.secret = sealed;
+            }
+            Ok(())
+        }));
+        Ok(built)
+    }
 
-/// GET .../oath-credentials: a page of the user's OATH credentials (never a `uri`).
-pub async fn list(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    query: ListQuery,
-) -> Result<Listing, ApiError> {
-    credential::list(ctx, client, user, Some(CredentialType::Oath), VIEW, query).await
-}
+    type Edit = Edit;
 
-/// PATCH (seed 002): `extId` (rename), state, comment, version, `policyExtId`, `label`.
-/// The policy is evaluated again: a new one must be an `OathPolicy`, and without one
-/// the current policy is reloaded; either must still yield valid settings. The
-/// credential keeps the parameters its secret was provisioned with.
-pub async fn patch(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-    body: Value,
-    if_match: Option<IfMatch>,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
-    let rename = doc.ext_id("extId", false).set();
-    let policy_change = doc.ext_id("policyExtId", true);
-    let label = read_label(&mut doc, false);
-    let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
+    /// Seed 002: `extId` (rename), `policyExtId`, `label`.
+    fn read_patch(doc: &mut PatchDocument) -> Result<Edit, ApiError> {
+        Ok(Edit {
+            rename: doc.ext_id("extId", false).set(),
+            policy: doc.ext_id("policyExtId", true),
+            label: read_label(doc, false),
+        })
+    }
 
-    let target = target(client, user, ext_id);
-    let new_policy = if policy_change.is_keep() {
-        let current = credential::current_policy(ctx, &target, PolicyType::Oath).await?;
-        settings(&current)?;
-        None
-    } else {
-        let policy =
-            credential::policy_change(ctx, &target.client, PolicyType::Oath, policy_change).await?;
-        if let Some(policy) = &policy {
-            settings(policy)?;
-        }
-        policy.map(|p| credential::policy_ref(&p))
-    };
-
-    let modification = Modification {
-        action: Action::Patch,
-        access,
-        common,
-        echo,
-        if_match,
-        apply: Box::new(move |c| {
+    /// The policy is evaluated again: a new one must be an `OathPolicy`, and without one
+    /// the current policy is reloaded; either must still yield valid settings. The
+    /// credential keeps the parameters its secret was provisioned with.
+    async fn prepare(
+        ctx: Ctx<'_>,
+        target: &Target,
+        edit: Edit,
+    ) -> Result<ApplyFn<'static>, ApiError> {
+        let new_policy = if edit.policy.is_keep() {
+            let current = credential::current_policy(ctx, target, PolicyType::Oath).await?;
+            settings(&current)?;
+            None
+        } else {
+            let policy =
+                credential::policy_change(ctx, &target.client, PolicyType::Oath, edit.policy)
+                    .await?;
+            if let Some(policy) = &policy {
+                settings(policy)?;
+            }
+            policy.map(|p| credential::policy_ref(&p))
+        };
+        let Edit { rename, label, .. } = edit;
+        Ok(Box::new(move |c| {
             if let Some(policy) = &new_policy {
                 c.policy = Some(policy.clone());
             }
@@ -218,17 +184,6 @@ pub async fn patch(
                 o.label = label.clone();
             }
             Ok(())
-        }),
-    };
-    credential::modify(ctx, &target, modification).await
-}
-
-pub async fn delete(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    credential::delete(ctx, &target(client, user, ext_id), DELETE, if_match).await
+        }))
+    }
 }

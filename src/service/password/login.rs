@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{MAX_PASSWORD_BYTES, on_hashing_slot, target};
+use super::{MAX_PASSWORD_BYTES, Password, on_hashing_slot};
 use crate::auth::{Permission as P, Rule};
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::lockout::LoginStatus;
@@ -23,6 +23,7 @@ use crate::domain::state::CredentialState;
 use crate::domain::{ExtId, password};
 use crate::error::ApiError;
 use crate::service::Ctx;
+use crate::service::credential::CredentialKind;
 use crate::service::credential::{self, LoginRules};
 
 /// The Authentication REST API's permissions for a password login. (The newer
@@ -80,7 +81,7 @@ pub async fn attempt(
     user: ExtId,
     given: String,
 ) -> Result<LoginStatus, ApiError> {
-    let target = target(client, user);
+    let target = Password::target(client, user, None);
     for _ in 0..MAX_ATTEMPTS {
         let found = credential::load(ctx, &target).await;
         let stored = match &found {

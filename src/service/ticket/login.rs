@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::target;
+use super::Ticket;
 use crate::domain::credential::Attributes;
 use crate::domain::lockout::LoginStatus;
 use crate::domain::patch::PatchDocument;
@@ -17,7 +17,7 @@ use crate::domain::state::CredentialState;
 use crate::domain::{ExtId, ticket};
 use crate::error::ApiError;
 use crate::service::Ctx;
-use crate::service::credential::{self, Checked, LoginRules};
+use crate::service::credential::{self, Checked, CredentialKind, LoginRules};
 use crate::service::password::LOGIN;
 
 const RULES: LoginRules<'static> = LoginRules {
@@ -42,7 +42,7 @@ pub async fn login(
     doc.finish(&[])?;
     let given = given.unwrap_or_default();
 
-    let target = target(client, user);
+    let target = Ticket::target(client, user, None);
     credential::verify_login(ctx, &target, &RULES, |stored| {
         let success = match &stored.attributes {
             Attributes::Ticket(t) => ticket::verify(&given, &t.hash),
