@@ -6,10 +6,9 @@
 //! third round trip beside the two statements, plus a wake-up of the database backend,
 //! and the benchmark (`bench/`) measured it. Here a connection whose work finished
 //! cleanly goes straight onto an idle list, and the next request takes it from there.
-//! Only a connection that may need cleaning up goes back to sqlx, which pings it (and
-//! so flushes a pending rollback, or drains a statement cut off mid-way) or closes it:
-//! one whose work was cancelled or ended in an error, one still in a transaction, one
-//! with unsent messages.
+//! A connection whose work was cancelled or ended in an error is closed (its session
+//! may hold a transaction sqlx does not know of); one that finished but still has a
+//! rollback to send goes back to sqlx, which pings it (so sending the rollback) first.
 //!
 //! Checkouts are capped by a semaphore of the pool's size, so sqlx's own pool never
 //! makes us wait for a connection that sits on our idle list.
@@ -161,8 +160,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// One checked-out connection. Call [`Lease::settled`] once its work finished; a lease
-/// dropped without that (cancelled, or left early by an error) goes back through sqlx,
-/// which checks and cleans the connection.
+/// dropped without that (cancelled, or left early by an error) closes its connection.
 pub struct Lease<DB: Database> {
     connection: Option<PoolConnection<DB>>,
     settled: bool,
@@ -194,14 +192,25 @@ impl<DB: Database> Drop for Lease<DB> {
         let Some(connection) = self.connection.take() else {
             return;
         };
-        let clean = self.settled && !connection.is_in_transaction() && !connection.should_flush();
+        let mut connection = connection;
+        if !self.settled {
+            // Cut off or left early: the session may be in a state sqlx does not know of,
+            // which its ping does not repair. A `BEGIN` cut off before its answer, say, has
+            // not been counted as a transaction, so nothing rolls it back, and reused, the
+            // connection would run later requests' writes inside it, answered but never
+            // committed. Closing ends the session and whatever it held.
+            connection.close_on_drop();
+            return;
+        }
+        let clean = !connection.is_in_transaction() && !connection.should_flush();
         if clean && !self.pool.checkouts.is_closed() {
             lock(&self.pool.idle).push(Idle {
                 connection,
                 since: Instant::now(),
             });
         }
-        // Otherwise `connection` drops here, and sqlx pings or closes it. The permit is
-        // released after the connection is on the idle list, so the next checkout finds it.
+        // Otherwise `connection` drops here, and sqlx pings it (flushing a rollback that a
+        // dropped transaction queued) or closes it. The permit is released after the
+        // connection is on the idle list, so the next checkout finds it.
     }
 }

@@ -29,6 +29,13 @@ async fn backend_pid(pool: &Pool<sqlx::Postgres>) -> i32 {
     pid
 }
 
+async fn create_table_t(conn: &mut sqlx::PgConnection) {
+    sqlx::query("CREATE TABLE t (n INT)")
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_settled_connection_is_idle_at_once_and_reused(
     options: PgPoolOptions,
@@ -77,10 +84,7 @@ async fn an_abandoned_transaction_is_rolled_back_before_reuse(
     {
         let mut lease = pool.acquire().await.unwrap();
         let conn = lease.connection();
-        sqlx::query("CREATE TABLE t (n INT)")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        create_table_t(conn).await;
         let mut tx = conn.begin().await.unwrap();
         sqlx::query("INSERT INTO t VALUES (1)")
             .execute(&mut *tx)
@@ -118,4 +122,45 @@ async fn an_abandoned_transaction_is_rolled_back_before_reuse(
         .await
         .unwrap();
     assert_eq!(count, 0);
+}
+
+/// A `BEGIN` cut off before its answer (a request cancelled as its transaction starts):
+/// sqlx has counted no transaction yet, so nothing rolls it back, and the server keeps the
+/// session inside it. Reused, that connection would run every later request's statements
+/// in the orphan transaction: answered as written, never committed (seen as lost login
+/// counts under load). So a lease dropped unsettled never reaches another checkout.
+#[sqlx::test(migrations = false)]
+async fn a_begin_cut_off_mid_way_does_not_swallow_later_writes(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let pool = one_connection(options, connect).await;
+    {
+        let mut lease = pool.acquire().await.unwrap();
+        let conn = lease.connection();
+        create_table_t(conn).await;
+        // The answer comes after the sleep; the timeout cuts the wait for it.
+        let begin = conn.begin_with("BEGIN; SELECT pg_sleep(0.3)");
+        let cut = tokio::time::timeout(Duration::from_millis(50), begin).await;
+        assert!(cut.is_err(), "BEGIN was cut off before its answer");
+    }
+    let mut lease = pool.acquire().await.unwrap();
+    sqlx::query("INSERT INTO t VALUES (1)")
+        .execute(lease.connection())
+        .await
+        .unwrap();
+    lease.settled();
+    drop(lease);
+    // The write is committed: another session sees it.
+    let mut other = sqlx::PgConnection::connect_with(&pool.sqlx().connect_options())
+        .await
+        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen, 1,
+        "a write answered after a cut-off BEGIN was committed"
+    );
 }
