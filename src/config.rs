@@ -86,12 +86,40 @@ pub struct Pool {
         hide_env_values = true
     )]
     pub db_max_connections: u32,
-    /// PostgreSQL: concurrent PATCH writes, and credential reads, per statement at most; 1 runs each alone.
-    #[arg(long, env = "IDM_DB_WRITE_BATCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1000), hide_env_values = true)]
-    pub db_write_batch: u16,
+    /// PostgreSQL: concurrent credential reads, and PATCH writes, per statement at most (1 to 1000, default 64); 1 runs each alone.
+    #[arg(long, env = "IDM_DB_BATCH", value_parser = clap::value_parser!(u16).range(1..=1000), hide_env_values = true)]
+    pub db_batch: Option<u16>,
+    /// Deprecated: the old name of --db-batch (it bounds reads too), honoured with a warning when --db-batch is unset.
+    #[arg(long, env = "IDM_DB_WRITE_BATCH", value_parser = clap::value_parser!(u16).range(1..=1000), hide_env_values = true)]
+    pub db_write_batch: Option<u16>,
     /// How long a request waits for a database connection before 503.
     #[arg(long, env = "IDM_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, hide_env_values = true)]
     pub db_acquire_timeout: Duration,
+}
+
+impl Pool {
+    /// Statements share at most this many reads or writes unless configured.
+    pub const DEFAULT_BATCH: u16 = 64;
+
+    /// `--db-batch`, else the deprecated `--db-write-batch`, else the default.
+    pub fn batch(&self) -> u16 {
+        self.db_batch
+            .or(self.db_write_batch)
+            .unwrap_or(Self::DEFAULT_BATCH)
+    }
+
+    /// What to tell the operator who still uses the old name.
+    pub fn deprecation(&self) -> Option<&'static str> {
+        match (self.db_batch, self.db_write_batch) {
+            (_, None) => None,
+            (None, Some(_)) => Some(
+                "IDM_DB_WRITE_BATCH (--db-write-batch) is deprecated: use IDM_DB_BATCH (--db-batch), which it now means",
+            ),
+            (Some(_), Some(_)) => Some(
+                "IDM_DB_WRITE_BATCH (--db-write-batch) is deprecated and ignored: IDM_DB_BATCH (--db-batch) is set",
+            ),
+        }
+    }
 }
 
 /// The HS256 secret and the claims every token must carry.
@@ -288,7 +316,7 @@ impl Settings {
         };
         format!(
             "listen={} database={} jwt_secret={} jwt_public_key_file={:?} jwt_issuer={:?} jwt_audience={:?} \
-             x_token_ttl={:?} secret_key={} db_max_connections={} db_write_batch={} db_acquire_timeout={:?} request_timeout={:?} header_read_timeout={:?} keep_alive_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
+             x_token_ttl={:?} secret_key={} db_max_connections={} db_batch={} db_acquire_timeout={:?} request_timeout={:?} header_read_timeout={:?} keep_alive_timeout={:?} body_limit={} skip_migrations={} swagger_ui={} import_file={:?} log_format={:?} cors_origins={:?}",
             self.listen.address,
             redact_url(self.database.url()),
             set(&self.signing.jwt_secret),
@@ -298,7 +326,7 @@ impl Settings {
             self.x_token_ttl,
             set(&self.encryption.secret_key),
             self.pool.db_max_connections,
-            self.pool.db_write_batch,
+            self.pool.batch(),
             self.pool.db_acquire_timeout,
             self.request_timeout,
             self.header_read_timeout,
@@ -377,6 +405,26 @@ mod tests {
             cli.settings.cors_origins.is_empty(),
             "CORS is off by default"
         );
+    }
+
+    #[test]
+    fn the_batch_bound_keeps_its_old_name_with_a_deprecation() {
+        let batch = |args: &[&str]| {
+            let cli = Cli::parse_from(["idm-credentials"].iter().chain(args));
+            (cli.settings.pool.batch(), cli.settings.pool.deprecation())
+        };
+        assert_eq!(batch(&[]), (64, None));
+        assert_eq!(batch(&["--db-batch", "8"]), (8, None));
+        let (old, warning) = batch(&["--db-write-batch", "4"]);
+        assert_eq!(old, 4);
+        assert!(warning.unwrap().contains("use IDM_DB_BATCH"));
+        let (both, warning) = batch(&["--db-batch", "8", "--db-write-batch", "4"]);
+        assert_eq!(both, 8);
+        assert!(warning.unwrap().contains("ignored"));
+        for refused in ["0", "1001"] {
+            assert!(Cli::try_parse_from(["idm-credentials", "--db-write-batch", refused]).is_err());
+            assert!(Cli::try_parse_from(["idm-credentials", "--db-batch", refused]).is_err());
+        }
     }
 
     #[test]

@@ -74,10 +74,13 @@ fn init_tracing(format: LogFormat) -> LogBuffer {
 }
 
 async fn open(database: &Database, pool: &Pool) -> Result<Store, Failure> {
+    if let Some(warning) = pool.deprecation() {
+        tracing::warn!("{warning}");
+    }
     let pool = PoolSettings {
         max_connections: pool.db_max_connections,
         acquire_timeout: pool.db_acquire_timeout,
-        max_write_batch: usize::from(pool.db_write_batch),
+        max_batch: usize::from(pool.batch()),
     };
     Ok(Store::connect(database.url(), pool).await?)
 }

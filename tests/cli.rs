@@ -664,6 +664,40 @@ fn token_refuses_unknown_roles_a_missing_client_and_a_missing_database() {
     }
 }
 
+/// The old name of the batch bound still works, and says it is deprecated.
+#[test]
+fn the_old_batch_variable_works_with_a_warning() {
+    let dir = temp_dir("deprecated-batch");
+    let migrate = |vars: &[(&str, &str)]| {
+        let output = command(&dir)
+            .arg("migrate")
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), stderr)
+    };
+    let (ok, stderr) = migrate(&[("IDM_DB_WRITE_BATCH", "8")]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("IDM_DB_WRITE_BATCH (--db-write-batch) is deprecated: use IDM_DB_BATCH"),
+        "{stderr}"
+    );
+    let (ok, stderr) = migrate(&[("IDM_DB_BATCH", "8"), ("IDM_DB_WRITE_BATCH", "8")]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("deprecated and ignored"), "{stderr}");
+    let (ok, stderr) = migrate(&[("IDM_DB_BATCH", "8")]);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("deprecated"), "{stderr}");
+    let (ok, stderr) = migrate(&[("IDM_DB_WRITE_BATCH", "0")]);
+    assert!(!ok, "0 was accepted");
+    assert!(
+        stderr.contains("IDM_DB_WRITE_BATCH") || stderr.contains("--db-write-batch"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Each subcommand's help lists its own flags first and only the shared ones it uses;
 /// an unset environment variable is shown without a dangling `=`.
 #[test]

@@ -69,8 +69,8 @@ impl From<SqlitePool> for Store {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
-    /// PostgreSQL: PATCH writes, and credential reads, per statement at most (1: each alone).
-    pub max_write_batch: usize,
+    /// PostgreSQL: credential reads, and PATCH writes, per statement at most (1: each alone).
+    pub max_batch: usize,
 }
 
 impl Default for PoolSettings {
@@ -78,7 +78,7 @@ impl Default for PoolSettings {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
-            max_write_batch: write_batch::DEFAULT_MAX_BATCH,
+            max_batch: write_batch::DEFAULT_MAX_BATCH,
         }
     }
 }
@@ -134,7 +134,7 @@ impl Store {
             let pool = postgres::connect(url, settings).await?;
             Ok(Self::Postgres(postgres::PgStore::new(
                 Pool::new(pool),
-                settings.max_write_batch,
+                settings.max_batch,
             )))
         } else if url.starts_with("sqlite:") {
             sqlite::connect(url, settings, create).await.map(Self::from)

@@ -8,7 +8,7 @@
 //! pgbench row).
 //!
 //! A batch of one is the plain statement of one write, keyed by the credential id;
-//! `IDM_DB_WRITE_BATCH=1` keeps every write alone (for engines that distribute rows by
+//! `IDM_DB_BATCH=1` keeps every write alone (for engines that distribute rows by
 //! key, where a statement over many users' rows becomes a distributed transaction).
 //!
 //! Every write keeps its own outcome: each row carries its expected version, and the
@@ -38,7 +38,7 @@ use super::credentials::update_credential;
 use super::credentials::{CredentialWrite, bind_history_row, bind_update};
 use super::{Pool, StoreError, pause_before_retry};
 
-/// Writes per statement unless configured (`IDM_DB_WRITE_BATCH`): a bound on the
+/// Writes per statement unless configured (`IDM_DB_BATCH`): a bound on the
 /// statement's size and on the latency a write can add to the others of its batch.
 pub const DEFAULT_MAX_BATCH: usize = 64;
 

@@ -312,7 +312,7 @@ async fn a_failed_batch_fails_only_the_patch_at_fault(pool: sqlx::PgPool) {
     }
 }
 
-/// `IDM_DB_WRITE_BATCH=1`: every PATCH in a statement of its own, however many wait.
+/// `IDM_DB_BATCH=1`: every PATCH in a statement of its own, however many wait.
 #[sqlx::test(migrations = false)]
 async fn a_batch_size_of_one_writes_each_patch_alone(pool: sqlx::PgPool) {
     let store = PgStore::new(Pool::new(pool), 1);
