@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::view::{AnyCredential, CredentialView, MtanCredential, OathCredential};
+use crate::domain::view::{
+    AnyCredential, CredentialView, GenericCredential, MtanCredential, OathCredential,
+};
 use crate::error::ApiError;
 use crate::service::credential::{ListQuery, Listing, audience};
 
@@ -86,6 +88,11 @@ page_schema!(
     OathList,
     OathCredential,
     "One page of a user's OATH credentials."
+);
+page_schema!(
+    GenericList,
+    GenericCredential,
+    "One page of a user's generic credentials."
 );
 
 /// 200 with the page; items never carry a one-time secret.

@@ -10,6 +10,7 @@ mod auth;
 mod credentials;
 mod directory;
 mod extract;
+mod generic;
 mod health;
 mod kind;
 mod list;
@@ -30,7 +31,8 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::service::{
-    mobile_signature::MobileSignature, mtan::Mtan, oath::Oath, password::Password, ticket::Ticket,
+    generic::Generic, mobile_signature::MobileSignature, mtan::Mtan, oath::Oath,
+    password::Password, ticket::Ticket,
 };
 
 pub use extract::{IfMatchHeader, JsonBody, PathIds};
@@ -53,7 +55,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(kind::routes::<Ticket>())
         .merge(kind::routes::<Mtan>())
         .merge(kind::routes::<Oath>())
-        .merge(kind::routes::<MobileSignature>());
+        .merge(kind::routes::<MobileSignature>())
+        .merge(kind::routes::<Generic>());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
         .nest(AUTH_BASE, auth::routes())

@@ -42,7 +42,7 @@ pub const X_TOKEN: &str = "xToken";
         title = "idm-credentials",
         description = "The user-credential part of the nevisIDM Core REST API \
             (`/nevisidm/api/core/v1`): clients, users, policies, and password, ticket, \
-            mTAN, OATH and mobile signature credentials with their history.\n\n\
+            mTAN, OATH, mobile signature and generic credentials with their history.\n\n\
             Every error has the body `{\"errors\":[{\"code\",\"message\"}]}` (`ErrorBody`). \
             A method a path does not have answers 405 `errors.invalidData` \
             (`#/components/responses/MethodNotAllowed`); an unknown path 404 `errors.noRecord`.\n\n\

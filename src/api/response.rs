@@ -63,6 +63,14 @@ pub fn created_without_body(outcome: &Outcome, location: String) -> Response {
     response
 }
 
+/// 200 with `body` (a part of a credential, such as its properties) and the credential's
+/// `ETag`.
+pub fn part_with_etag<T: serde::Serialize>(outcome: &Outcome, body: T) -> Response {
+    let mut response = Json(body).into_response();
+    credential_headers(&mut response, outcome.credential.version, None);
+    response
+}
+
 /// 204 with the new `ETag`: a change whose page returns no content.
 pub fn no_content_with_etag(outcome: &Outcome) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -6,6 +6,8 @@
 //! server does not accept fails a test. Nothing here is constructed.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -215,6 +217,61 @@ pub struct TicketPatch {
     policy_ext_id: Option<String>,
     /// `null` clears it.
     identification: Option<String>,
+    #[schema(nullable = false)]
+    validity: Option<ValidityPatch>,
+}
+
+/// POST `.../generic-credentials` (`api/create-generic-credential`).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+pub struct GenericCreate {
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F/]+$"
+    )]
+    ext_id: Option<String>,
+    /// A `GenericCredentialPolicy` of the client; the default policy when absent.
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F/]+$"
+    )]
+    policy_ext_id: Option<String>,
+    /// Default `active`.
+    #[schema(nullable = false)]
+    state_name: Option<CredentialState>,
+    /// The identification of the external credential; required, not empty.
+    #[schema(min_length = 1, max_length = 1024)]
+    identification: String,
+    /// Custom properties, name -> value (at most 64; `null` or `""` sets none).
+    #[schema(nullable = false)]
+    properties: Option<BTreeMap<String, Option<String>>>,
+    /// Default: from now for the policy's `credentialLifetime`. Not in self-admin mode.
+    #[schema(nullable = false)]
+    validity: Option<ValidityPatch>,
+}
+
+/// PATCH `.../generic-credentials/{extId}`: JSON Merge Patch. `properties` change
+/// through `.../properties`; sent here, they must be as stored.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GenericPatch {
+    #[schema(nullable = false)]
+    state_name: Option<CredentialState>,
+    /// `null` clears it.
+    modification_comment: Option<String>,
+    /// The version read; 409 when it is not the stored one.
+    #[schema(nullable = false, minimum = 1, maximum = 2147483647)]
+    version: Option<i32>,
+    /// `null`: back to the client's default `GenericCredentialPolicy`.
+    policy_ext_id: Option<String>,
+    #[schema(nullable = false, min_length = 1, max_length = 1024)]
+    identification: Option<String>,
+    /// Not in self-admin mode.
     #[schema(nullable = false)]
     validity: Option<ValidityPatch>,
 }

@@ -20,10 +20,16 @@ pub enum Permission {
     UserDelete,
     LoginIdOverride,
     UserCreateTechUser,
+    PropertyView,
+    PropertyValueView,
+    PropertyAllowedValueView,
+    PropertyValueCreate,
+    PropertyValueModify,
+    PropertyValueDelete,
 }
 
 impl Permission {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 25] = [
         Self::CredentialCreate,
         Self::CredentialView,
         Self::CredentialModify,
@@ -43,6 +49,12 @@ impl Permission {
         Self::UserDelete,
         Self::LoginIdOverride,
         Self::UserCreateTechUser,
+        Self::PropertyView,
+        Self::PropertyValueView,
+        Self::PropertyAllowedValueView,
+        Self::PropertyValueCreate,
+        Self::PropertyValueModify,
+        Self::PropertyValueDelete,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +78,12 @@ impl Permission {
             Self::UserDelete => "AccessControl.UserDelete",
             Self::LoginIdOverride => "AccessControl.LoginIdOverride",
             Self::UserCreateTechUser => "AccessControl.UserCreateTechUser",
+            Self::PropertyView => "AccessControl.PropertyView",
+            Self::PropertyValueView => "AccessControl.PropertyValueView",
+            Self::PropertyAllowedValueView => "AccessControl.PropertyAllowedValueView",
+            Self::PropertyValueCreate => "AccessControl.PropertyValueCreate",
+            Self::PropertyValueModify => "AccessControl.PropertyValueModify",
+            Self::PropertyValueDelete => "AccessControl.PropertyValueDelete",
         }
     }
 
@@ -181,8 +199,22 @@ impl Role {
                 UserCreateTechUser,
                 PolicyConfigurationView,
                 PolicyView,
+                PropertyView,
+                PropertyValueView,
+                PropertyAllowedValueView,
+                PropertyValueCreate,
+                PropertyValueModify,
+                PropertyValueDelete,
             ],
-            Self::Helpdesk => &[CredentialView, CredentialModify, CredentialChangeState],
+            // Reads properties too: generic credentials' property values are part of them.
+            Self::Helpdesk => &[
+                CredentialView,
+                CredentialModify,
+                CredentialChangeState,
+                PropertyView,
+                PropertyValueView,
+                PropertyAllowedValueView,
+            ],
             Self::SelfAdmin => &[],
         };
         list.iter().copied().collect()

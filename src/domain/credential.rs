@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,15 +19,18 @@ pub enum CredentialType {
     MobileSignature,
     #[serde(rename = "OATH")]
     Oath,
+    #[serde(rename = "Generic Credential")]
+    Generic,
 }
 
 impl CredentialType {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Password,
         Self::Ticket,
         Self::Mtan,
         Self::MobileSignature,
         Self::Oath,
+        Self::Generic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +40,7 @@ impl CredentialType {
             Self::Mtan => "mTan",
             Self::MobileSignature => "MobileSignature",
             Self::Oath => "OATH",
+            Self::Generic => "Generic Credential",
         }
     }
 
@@ -55,6 +61,7 @@ impl CredentialType {
             Self::Mtan => "mTAN",
             Self::MobileSignature => "Mobile signature",
             Self::Oath => "OATH",
+            Self::Generic => "Generic credential",
         }
     }
 }
@@ -70,6 +77,36 @@ pub struct PolicyRef {
 pub struct Validity {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+}
+
+/// A body's `validity`: `from` may be set, `to` set or cleared (`domain::patch`).
+pub type ValidityChange = (
+    super::patch::Change<DateTime<Utc>>,
+    super::patch::Change<DateTime<Utc>>,
+);
+
+impl Validity {
+    /// Applies `change`; `Err` (and the period half-changed: callers drop the credential)
+    /// when the period would end before it starts.
+    pub fn apply(&mut self, change: &ValidityChange) -> Result<(), String> {
+        use super::patch::Change;
+        if let Change::Set(from) = change.0 {
+            self.from = Some(from);
+        }
+        match change.1 {
+            Change::Keep => {}
+            Change::Clear => self.to = None,
+            Change::Set(to) => self.to = Some(to),
+        }
+        match (self.from, self.to) {
+            (Some(from), Some(to)) if from > to => Err(format!(
+                "validity.from ({}) must not be after validity.to ({})",
+                super::time::format(&from),
+                super::time::format(&to)
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Login statistics. Recording a login moves these, never `version`.
@@ -139,6 +176,15 @@ pub struct MobileSignatureAttributes {
     pub signer_cert: Option<String>,
 }
 
+/// Generic credential fields: the caller's identification of an external credential and
+/// its custom properties (name -> value; a property set to `null` or `""` is removed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenericAttributes {
+    pub identification: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
+}
+
 /// The fields that only one credential type has. Stored as JSON in the `attributes`
 /// column; which struct it is follows from the `type` column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +194,7 @@ pub enum Attributes {
     Mtan(MtanAttributes),
     Oath(OathAttributes),
     MobileSignature(MobileSignatureAttributes),
+    Generic(GenericAttributes),
 }
 
 impl Attributes {
@@ -158,6 +205,7 @@ impl Attributes {
             Self::Mtan(_) => CredentialType::Mtan,
             Self::Oath(_) => CredentialType::Oath,
             Self::MobileSignature(_) => CredentialType::MobileSignature,
+            Self::Generic(_) => CredentialType::Generic,
         }
     }
 
@@ -168,6 +216,7 @@ impl Attributes {
             Self::Mtan(a) => serde_json::to_string(a),
             Self::Oath(a) => serde_json::to_string(a),
             Self::MobileSignature(a) => serde_json::to_string(a),
+            Self::Generic(a) => serde_json::to_string(a),
         };
         // Serializing plain structs of strings cannot fail.
         value.unwrap_or_default()
@@ -182,6 +231,7 @@ impl Attributes {
             CredentialType::MobileSignature => {
                 serde_json::from_str(json).map(Self::MobileSignature)
             }
+            CredentialType::Generic => serde_json::from_str(json).map(Self::Generic),
         };
         parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))
     }
@@ -230,7 +280,8 @@ mod tests {
                 "Ticket Authorization",
                 "mTan",
                 "MobileSignature",
-                "OATH"
+                "OATH",
+                "Generic Credential"
             ]
         );
         for kind in CredentialType::ALL {

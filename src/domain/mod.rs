@@ -6,6 +6,8 @@ pub mod credential;
 pub mod directory;
 /// External ids: the only identifiers that appear on the wire.
 pub mod ext_id;
+/// Generic credentials' custom properties.
+pub mod generic;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
 /// The lock engine: what a login attempt does to counters and state.

@@ -69,6 +69,11 @@ impl PatchDocument {
         self.errors.push(ErrorItem::invalid(message));
     }
 
+    /// Whether the body carries `name` (read or not).
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+
     /// Takes `name` out of the document: `None` when absent.
     fn take(&mut self, name: &str) -> Option<Value> {
         self.fields.remove(name)
@@ -211,6 +216,14 @@ impl PatchDocument {
                 }
             },
         }
+    }
+
+    /// `validity`: `from` (not clearable) and `to` (`null` clears it).
+    pub fn validity(&mut self) -> crate::domain::credential::ValidityChange {
+        self.object("validity", |v| {
+            (v.timestamp("from", false), v.timestamp("to", true))
+        })
+        .unwrap_or((Change::Keep, Change::Keep))
     }
 
     /// A nested object read with the same rules; its leftovers are unknown fields.

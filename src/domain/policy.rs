@@ -17,15 +17,18 @@ pub enum PolicyType {
     MobileSignature,
     #[serde(rename = "OathPolicy")]
     Oath,
+    #[serde(rename = "GenericCredentialPolicy")]
+    GenericCredential,
 }
 
 impl PolicyType {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Pwd,
         Self::Ticket,
         Self::Tan,
         Self::MobileSignature,
         Self::Oath,
+        Self::GenericCredential,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +38,7 @@ impl PolicyType {
             Self::Tan => "TANPolicy",
             Self::MobileSignature => "MobileSignaturePolicy",
             Self::Oath => "OathPolicy",
+            Self::GenericCredential => "GenericCredentialPolicy",
         }
     }
 
@@ -50,6 +54,7 @@ impl PolicyType {
             CredentialType::Mtan => Self::Tan,
             CredentialType::MobileSignature => Self::MobileSignature,
             CredentialType::Oath => Self::Oath,
+            CredentialType::Generic => Self::GenericCredential,
         }
     }
 }

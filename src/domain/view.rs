@@ -6,6 +6,8 @@
 //! (`OathCredentialCreated`) and `MobileSignatureCredential` exist for the document only,
 //! naming each type's whole response.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -89,6 +91,18 @@ pub enum TypeFields {
     Mtan(MtanFields),
     Oath(OathFields),
     MobileSignature(MobileSignatureFields),
+    Generic(GenericFields),
+}
+
+/// A generic credential's own fields. Its properties also have endpoints of their own
+/// (`.../generic-credentials/{extId}/properties`), as in nevisIDM; they are part of the
+/// view so that a change of them is versioned and in the history like any other.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GenericFields {
+    pub identification: String,
+    /// Custom properties, name -> value (`{}` when there are none).
+    pub properties: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -209,6 +223,16 @@ pub struct MobileSignatureCredential {
     fields: MobileSignatureFields,
 }
 
+/// A generic credential (`api/create-generic-credential`).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the response; CredentialView serializes it
+pub struct GenericCredential {
+    #[serde(flatten)]
+    common: CredentialCommon,
+    #[serde(flatten)]
+    fields: GenericFields,
+}
+
 /// A credential of any type, as the list of a user's credentials returns it: `anyOf`
 /// the per-type schemas (they overlap, so `oneOf` would reject valid items).
 pub struct AnyCredential;
@@ -239,6 +263,7 @@ const PER_TYPE: &[PerType] = &[
     PerType::of::<MtanCredential>(),
     PerType::of::<OathCredential>(),
     PerType::of::<MobileSignatureCredential>(),
+    PerType::of::<GenericCredential>(),
 ];
 
 /// Adds `T`'s own schema and the schemas it refers to.
@@ -342,6 +367,10 @@ impl CredentialView {
                 mssp_identifier: m.mssp_identifier.clone(),
                 signer_cert: m.signer_cert.clone(),
                 msisdn: m.msisdn.clone(),
+            }),
+            Attributes::Generic(g) => TypeFields::Generic(GenericFields {
+                identification: g.identification.clone(),
+                properties: g.properties.clone(),
             }),
         };
         let validity =

@@ -9,6 +9,8 @@
 //! serializes to exactly what they do, field for field and in the same order, and their
 //! `ToSchema` derives document it.
 
+use std::collections::BTreeMap;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
@@ -31,6 +33,7 @@ pub enum FieldValue<'a> {
     Algorithm(HashAlgorithm),
     Validity(&'a ValidityView),
     MobileNumber(&'a MobileNumberView),
+    Properties(&'a BTreeMap<String, String>),
 }
 
 impl FieldValue<'_> {
@@ -122,6 +125,10 @@ impl CredentialView {
                 field("signerCert", text(&m.signer_cert))?;
                 field("msisdn", Some(Text(&m.msisdn)))?;
             }
+            TypeFields::Generic(g) => {
+                field("identification", Some(Text(&g.identification)))?;
+                field("properties", Some(FieldValue::Properties(&g.properties)))?;
+            }
         }
         Ok(())
     }
@@ -160,8 +167,8 @@ mod tests {
 
     use super::*;
     use crate::domain::credential::{
-        Attributes, Credential, LoginStats, MobileSignatureAttributes, MtanAttributes,
-        PasswordAttributes, PolicyRef, TicketAttributes, Validity,
+        Attributes, Credential, GenericAttributes, LoginStats, MobileSignatureAttributes,
+        MtanAttributes, PasswordAttributes, PolicyRef, TicketAttributes, Validity,
     };
     use crate::domain::oath::OathAttributes;
     use crate::domain::view::{Audience, CredentialCommon, OneTimeSecret};
@@ -229,6 +236,13 @@ mod tests {
                 }),
                 None,
             ),
+            (
+                Attributes::Generic(GenericAttributes {
+                    identification: "kerberos:alice@EXAMPLE.COM".into(),
+                    properties: [("realm".to_owned(), "EXAMPLE".to_owned())].into(),
+                }),
+                None,
+            ),
         ]
     }
 
@@ -292,7 +306,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 20);
+        assert_eq!(checked, 24);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod credential;
 pub mod directory;
+pub mod generic;
 pub mod mobile_signature;
 pub mod mtan;
 pub mod oath;
@@ -63,5 +64,6 @@ pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
         T::Mtan => mtan::RULES.view,
         T::MobileSignature => mobile_signature::RULES.view,
         T::Oath => oath::RULES.view,
+        T::Generic => generic::RULES.view,
     }
 }

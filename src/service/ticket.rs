@@ -5,14 +5,12 @@ mod login;
 
 pub use login::login;
 
-use chrono::{DateTime, Utc};
-
 use super::Ctx;
 use super::credential::{
     self, ApplyFn, Built, CredentialKind, IfMatch, Modification, Outcome, Rules, Target,
 };
 use crate::auth::{Permission as P, Rule, SelfAdmin};
-use crate::domain::credential::{Attributes, CredentialType, TicketAttributes};
+use crate::domain::credential::{Attributes, CredentialType, TicketAttributes, ValidityChange};
 use crate::domain::directory::{Policy, User};
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::PolicyType;
@@ -41,7 +39,7 @@ pub struct Texts {
 pub struct Edit {
     policy: Change<ExtId>,
     identification: Change<String>,
-    validity: (Change<DateTime<Utc>>, Change<DateTime<Utc>>),
+    validity: ValidityChange,
 }
 
 impl CredentialKind for Ticket {
@@ -91,11 +89,7 @@ impl CredentialKind for Ticket {
         Ok(Edit {
             policy: doc.ext_id("policyExtId", true),
             identification: doc.clearable_text("identification", MAX_TEXT_LEN),
-            validity: doc
-                .object("validity", |v| {
-                    (v.timestamp("from", false), v.timestamp("to", true))
-                })
-                .unwrap_or((Change::Keep, Change::Keep)),
+            validity: doc.validity(),
         })
     }
 
@@ -124,24 +118,7 @@ impl CredentialKind for Ticket {
                     Change::Set(text) => t.identification = Some(text.clone()),
                 }
             }
-            if let Change::Set(from) = validity.0 {
-                c.validity.from = Some(from);
-            }
-            match validity.1 {
-                Change::Keep => {}
-                Change::Clear => c.validity.to = None,
-                Change::Set(to) => c.validity.to = Some(to),
-            }
-            if let (Some(from), Some(to)) = (c.validity.from, c.validity.to)
-                && from > to
-            {
-                return Err(ApiError::invalid(format!(
-                    "validity.from ({}) must not be after validity.to ({})",
-                    time::format(&from),
-                    time::format(&to)
-                )));
-            }
-            Ok(())
+            c.validity.apply(&validity).map_err(ApiError::invalid)
         }))
     }
 }

@@ -1,6 +1,8 @@
 //! Credential rows of every type, and their history.
 
 use super::rows::{CredentialRow, HistoryRow};
+use std::sync::LazyLock;
+
 use sqlx::Connection as _;
 
 use super::{Store, StoreError, in_lease, on_pool, retry_serialization};
@@ -315,15 +317,25 @@ impl Store {
         kinds: &[CredentialType],
         page: &Page,
     ) -> Result<Vec<Credential>, StoreError> {
-        // One placeholder per credential type ($3-$7): a subset fills the rest with
-        // repeats of its first type, so one statement serves every subset.
-        const SQL: &str = concat!(
-            select_credential!(),
-            "WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type IN ($3, $4, $5, $6, $7) \
-             AND ($8 = 0 OR c.created > $9 OR (c.created = $9 AND c.ext_id > $10)) \
-             ORDER BY c.created, c.ext_id LIMIT $11"
-        );
-        const { assert!(CredentialType::ALL.len() == 5, "one placeholder per type") };
+        // One placeholder per credential type ($3, $4, ...): a subset fills the rest with
+        // repeats of its first type, so one statement (one prepared plan) serves every
+        // subset, and a new type needs no edit here.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let types = CredentialType::ALL.len();
+            let kinds: Vec<String> = (3..3 + types).map(|i| format!("${i}")).collect();
+            let n = 3 + types;
+            format!(
+                "{} WHERE cl.ext_id = $1 AND u.ext_id = $2 AND c.type IN ({}) \
+                 AND (${n} = 0 OR c.created > ${} OR (c.created = ${} AND c.ext_id > ${})) \
+                 ORDER BY c.created, c.ext_id LIMIT ${}",
+                select_credential!(),
+                kinds.join(", "),
+                n + 1,
+                n + 1,
+                n + 2,
+                n + 3
+            )
+        });
         let Some(first) = kinds.first() else {
             return Ok(Vec::new());
         };
@@ -336,20 +348,19 @@ impl Store {
                 String::new(),
             ),
         };
-        let rows: Vec<CredentialRow> = on_pool!(self, conn => sqlx::query_as(SQL)
-            .bind(client)
-            .bind(user)
-            .bind(kind(0))
-            .bind(kind(1))
-            .bind(kind(2))
-            .bind(kind(3))
-            .bind(kind(4))
-            .bind(has_after)
-            .bind(after_created)
-            .bind(after_ext_id.as_str())
-            .bind(page.limit)
-            .fetch_all(conn)
-            .await?);
+        let rows: Vec<CredentialRow> = on_pool!(self, conn => {
+            let mut query = sqlx::query_as(SQL.as_str()).bind(client).bind(user);
+            for i in 0..CredentialType::ALL.len() {
+                query = query.bind(kind(i));
+            }
+            query
+                .bind(has_after)
+                .bind(after_created)
+                .bind(after_ext_id.as_str())
+                .bind(page.limit)
+                .fetch_all(conn)
+                .await?
+        });
         rows.into_iter().map(Credential::try_from).collect()
     }
 

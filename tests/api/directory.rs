@@ -16,7 +16,7 @@ both_stores! {
             .map(|p| { assert_eq!(p["defaultPolicy"], true); p["policyType"].as_str().unwrap().to_owned() })
             .collect();
         types.sort();
-        assert_eq!(types, ["MobileSignaturePolicy", "OathPolicy", "PwdPolicy", "TANPolicy", "TicketPolicy"]);
+        assert_eq!(types, ["GenericCredentialPolicy", "MobileSignaturePolicy", "OathPolicy", "PwdPolicy", "TANPolicy", "TicketPolicy"]);
         app.post(&format!("{BASE}/clients"), &root, json!({"extId": "acme", "name": "Other"}))
             .await
             .expect_error(409, "errors.duplicateValue");

@@ -112,7 +112,7 @@ both_stores! {
     /// stored hashed, pre-hashed ones as given.
     async fn the_example_imports_and_the_api_serves_it(app) {
         let done = fixtures::import(&app.store, &app.secret_key, &example(), ACTOR).await.unwrap();
-        assert_eq!(done, Imported { created: 1 + 5 + 2 + 6, unchanged: 0 });
+        assert_eq!(done, Imported { created: 1 + 6 + 2 + 7, unchanged: 0 });
         let root = app.root();
         let pw = app.get(&user_path("acme", "jdoe", "password"), &root).await.expect(200);
         assert_eq!(pw.body["stateName"], "active");
@@ -140,6 +140,10 @@ both_stores! {
         assert_eq!(authenticator.body["issuer"], "ACME Corp");
         assert_eq!(authenticator.body["authenticationMethod"], "TOTP");
         assert!(!authenticator.body.to_string().contains(OATH_BASE32));
+        let generic = app.get(&user_path("acme", "jdoe", "generic-credentials/jdoe-kerberos"), &root).await.expect(200);
+        assert_eq!(generic.body["identification"], "jdoe@ACME.EXAMPLE");
+        assert_eq!(generic.body["properties"], json!({"realm": "ACME.EXAMPLE"}));
+        assert_eq!(generic.body["policyExtId"], "default-GenericCredentialPolicy");
     }
 
     /// The OATH secret is stored encrypted under the server key with the credential id
@@ -228,7 +232,7 @@ both_stores! {
         fixtures::import(&app.store, &app.secret_key, &example(), ACTOR).await.unwrap();
         let before = export_text(&app.store).await;
         let again = fixtures::import(&app.store, &app.secret_key, &example(), ACTOR).await.unwrap();
-        assert_eq!(again, Imported { created: 0, unchanged: 14 });
+        assert_eq!(again, Imported { created: 0, unchanged: 16 });
         assert_eq!(export_text(&app.store).await, before);
         assert_eq!(app.history_len("acme", "jdoe", "jdoe-ticket").await, 1);
     }

@@ -251,9 +251,10 @@ both_stores! {
             serde_json::from_value(reply.expect(200).body["elementaryPermissions"].clone()).unwrap()
         };
         let helpdesk = list(app.get(&path, &app.token("hd", &["Helpdesk"], Some("acme"))).await);
-        assert_eq!(helpdesk, ["AccessControl.CredentialView", "AccessControl.CredentialModify", "AccessControl.CredentialChangeState"]);
+        assert_eq!(helpdesk, ["AccessControl.CredentialView", "AccessControl.CredentialModify", "AccessControl.CredentialChangeState",
+            "AccessControl.PropertyView", "AccessControl.PropertyValueView", "AccessControl.PropertyAllowedValueView"]);
         assert_eq!(list(app.get(&path, &self_admin(&app, "acme", "jdoe")).await), ["AccessControl.SelfAdmin"]);
-        assert_eq!(list(app.get(&path, &app.root()).await).len(), 19);
+        assert_eq!(list(app.get(&path, &app.root()).await).len(), 25);
         let explicit = app.mint(&idm_credentials::auth::Claims {
             permissions: vec!["PolicyView".into()],
             roles: vec![],

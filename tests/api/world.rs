@@ -76,6 +76,8 @@ impl Op {
                 "m-1"
             } else if self.template.contains("/oath-credentials/") {
                 "o-1"
+            } else if self.template.contains("/generic-credentials/") {
+                "g-1"
             } else {
                 "pw-1"
             };
@@ -104,6 +106,12 @@ const CM: &str = "AccessControl.CredentialModify";
 const CD: &str = "AccessControl.CredentialDelete";
 const CS: &str = "AccessControl.CredentialChangeState";
 const PCV: &str = "AccessControl.PolicyConfigurationView";
+const PV: &str = "AccessControl.PropertyView";
+const PVV: &str = "AccessControl.PropertyValueView";
+const PAV: &str = "AccessControl.PropertyAllowedValueView";
+const PVC: &str = "AccessControl.PropertyValueCreate";
+const PVM: &str = "AccessControl.PropertyValueModify";
+const PVD: &str = "AccessControl.PropertyValueDelete";
 
 fn empty() -> Value {
     json!({})
@@ -244,12 +252,22 @@ pub fn operations() -> Vec<Op> {
         op!(GET "/{clientExtId}/users/{userExtId}/oath-credentials/{extId}", or_self(&[CV], Allowed)),
         op!(PATCH "/{clientExtId}/users/{userExtId}/oath-credentials/{extId}", or_self(&[CM, CV], WithXToken),
             || json!({"modificationComment": "patched"})),
+        op!(POST "/{clientExtId}/users/{userExtId}/generic-credentials",
+            or_self(&[CC, CV, CM, PV, PVV, PAV, PVC, PVD, PVM], WithXToken), || json!({"identification": "another"})),
+        op!(GET "/{clientExtId}/users/{userExtId}/generic-credentials", or_self(&[CV], Allowed)),
+        op!(GET "/{clientExtId}/users/{userExtId}/generic-credentials/{extId}", or_self(&[CV], Allowed)),
+        op!(PATCH "/{clientExtId}/users/{userExtId}/generic-credentials/{extId}", or_self(&[CM, CV], WithXToken),
+            || json!({"modificationComment": "patched"})),
+        op!(GET "/{clientExtId}/users/{userExtId}/generic-credentials/{extId}/properties", or_self(&[CV, PV, PVV, PAV], Allowed)),
+        op!(PATCH "/{clientExtId}/users/{userExtId}/generic-credentials/{extId}/properties",
+            or_self(&[CV, CM, PV, PVV, PAV, PVC, PVD, PVM], WithXToken), || json!({"team": "ops"})),
         op!(POST "/{clientExtId}/users/{userExtId}/mobile-signature", perms(&[CC]), mobile_signature),
         op!(GET "/{clientExtId}/users/{userExtId}/mobile-signature", perms(&[CV])),
         op!(PATCH "/{clientExtId}/users/{userExtId}/mobile-signature", perms(&[CM]),
             || json!({"modificationComment": "patched"})),
         op!(DELETE "/{clientExtId}/users/{userExtId}/mobile-signature", perms(&[CD])),
         op!(DELETE "/{clientExtId}/users/{userExtId}/oath-credentials/{extId}", or_self(&[CD], WithXToken)),
+        op!(DELETE "/{clientExtId}/users/{userExtId}/generic-credentials/{extId}", or_self(&[CD], WithXToken)),
         op!(DELETE "/{clientExtId}/users/{userExtId}/mtans/{extId}", or_self(&[CD], WithXToken)),
         op!(DELETE "/{clientExtId}/users/{userExtId}/ticket", perms(&[CD])),
         op!(DELETE "/{clientExtId}/users/{userExtId}/password", or_self(&[CD], WithXToken)),
@@ -265,7 +283,7 @@ fn mobile_signature() -> Value {
 
 /// The data every operation of [`operations`] finds: client `acme` with users `jdoe`
 /// (one credential of each type: password `pw-1`, ticket, mTAN `m-1`, OATH `o-1`,
-/// mobile signature) and `mary` (none), policy `p-1`; client `globex` with user `bob`.
+/// mobile signature, generic `g-1`) and `mary` (none), policy `p-1`; client `globex` with user `bob`.
 pub async fn populate(app: &TestApp) {
     let root = app.root();
     app.client_with_user("acme", "jdoe").await;
@@ -291,6 +309,10 @@ pub async fn populate(app: &TestApp) {
             "mobile-signature",
             json!({"extId": "ms-1", "identificator": "id-1",
             "msspIdentifier": "http://www.swisscom.ch", "msisdn": "+41791234567"}),
+        ),
+        (
+            "generic-credentials",
+            json!({"extId": "g-1", "identification": "ext-1", "properties": {"realm": "ACME"}}),
         ),
     ];
     for (rest, body) in creates {
@@ -321,10 +343,12 @@ pub async fn fingerprint(app: &TestApp) -> Value {
         "mtans/m-1",
         "oath-credentials/o-1",
         "mobile-signature",
+        "generic-credentials/g-1",
+        "generic-credentials/g-1/properties",
     ] {
         paths.push(user_path("acme", "jdoe", rest));
     }
-    for ext in ["pw-1", "t-1", "m-1", "o-1", "ms-1"] {
+    for ext in ["pw-1", "t-1", "m-1", "o-1", "ms-1", "g-1"] {
         paths.push(user_path(
             "acme",
             "jdoe",

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::{
     ApplyFn, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome, Target,
 };
-use crate::auth::Rule;
+use crate::auth::{Access, Rule};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, Credential, CredentialType};
 use crate::domain::directory::{Policy, User};
@@ -77,6 +77,8 @@ pub trait CredentialKind: Send + Sync + 'static {
     const REQUIRED: &'static [&'static str] = &[];
     /// Response fields (beyond the common ones) a PATCH body may echo back unchanged.
     const READ_ONLY: &'static [&'static str] = &[];
+    /// Fields a body must not carry in self-admin mode (422).
+    const NOT_IN_SELF_ADMIN: &'static [&'static str] = &[];
 
     /// What a create body says beyond the common fields.
     type Draft: Send;
@@ -130,6 +132,7 @@ pub async fn create<K: CredentialKind>(
     for name in absent {
         doc.problem(name, "is required");
     }
+    refuse_in_self_admin::<K>(&mut doc, access);
     let common = CreateCommon::read(&mut doc, K::STATES);
     let draft = K::read_create(&mut doc);
     doc.finish(&[])?;
@@ -149,6 +152,18 @@ pub async fn create<K: CredentialKind>(
         access,
         secret: built.secret,
     })
+}
+
+/// Records a problem for each field of `K::NOT_IN_SELF_ADMIN` that a self-admin body carries.
+fn refuse_in_self_admin<K: CredentialKind>(doc: &mut PatchDocument, access: Access) {
+    if access != Access::SelfAdmin {
+        return;
+    }
+    for name in K::NOT_IN_SELF_ADMIN {
+        if doc.has(name) {
+            doc.problem(name, "must not be given in self-admin mode");
+        }
+    }
 }
 
 /// GET of one credential of type `K`.
@@ -181,6 +196,7 @@ pub async fn patch<K: CredentialKind>(
         )
         .await?;
     let mut doc = PatchDocument::new(body)?;
+    refuse_in_self_admin::<K>(&mut doc, access);
     let common = CommonPatch::read(&mut doc, K::STATES);
     let edit = K::read_patch(&mut doc);
     let echo = doc.finish(&[COMMON_FIELDS, K::READ_ONLY].concat())?;
