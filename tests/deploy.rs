@@ -115,7 +115,12 @@ fn compose_imports_the_example_fixture() {
         idm_credentials::fixtures::Syntax::Json,
     )
     .expect("the example is a fixture");
-    assert!(fixture.users.iter().any(|u| u.credentials.len() == 5));
+    assert!(
+        fixture
+            .users
+            .iter()
+            .any(|u| u.credentials.len() == idm_credentials::domain::CredentialType::ALL.len())
+    );
 }
 
 /// Dockerfile instructions, one per logical line (continuations joined).
