@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use idm_credentials::domain::password;
-use idm_credentials::service::password::hashing_slot_count;
+use idm_credentials::service::hashing::hashing_slot_count;
 
 fn main() -> Result<(), String> {
     let seconds: f64 = std::env::args()

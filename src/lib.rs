@@ -1,7 +1,8 @@
 //! idm-credentials: a drop-in nevisIDM Core REST API server for user credentials.
 //!
 //! Requests flow one way: [`api`] -> [`service`] -> [`store`], with [`domain`] used by
-//! all and depending on none. See ARCHITECTURE.md.
+//! all and depending on none. Each credential type is one module of [`types`], with a
+//! file per layer. See ARCHITECTURE.md.
 
 /// HTTP routers (one per credential type) and extractors.
 pub mod api;
@@ -27,3 +28,5 @@ pub mod server;
 pub mod service;
 /// Persistence on PostgreSQL or SQLite.
 pub mod store;
+/// The credential types, one module each, and the one list that registers them.
+pub mod types;

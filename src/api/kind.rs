@@ -7,6 +7,9 @@
 //! builders; a type's extra endpoints (reset, change, login results) keep the macro.
 
 use std::borrow::Cow;
+use std::future::Future;
+
+use serde_json::Value;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,13 +24,15 @@ use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::list::{self, ListParams};
-use super::openapi::{DeleteErrors, PatchErrors, ReadErrors, WriteErrors};
+use super::openapi::{DeleteErrors, LoginErrors, PatchErrors, ReadErrors, WriteErrors};
 use super::response::{self, segment, user_location};
 use super::schema::{CredentialPath, IfMatchHeader as IfMatchParam, ListQuery, UserPath};
 use super::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::{Caller, SelfAdmin};
+use crate::domain::lockout::LoginStatus;
 use crate::error::ApiError;
+use crate::service::Ctx;
 use crate::service::credential::{CredentialKind, Outcome, Target, kind};
 
 /// A schema the document names: its component name and how to collect it.
@@ -96,7 +101,98 @@ pub trait HttpKind: CredentialKind {
     fn extra_routes() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
     }
+
+    /// The type's login verb, below the Authentication API's base (`api::AUTH_BASE`):
+    /// [`login_routes`] for a [`LoginKind`].
+    fn login_routes() -> OpenApiRouter<AppState> {
+        OpenApiRouter::new()
+    }
 }
+
+/// How the document describes a type's login verb.
+pub struct LoginDocs {
+    pub operation_id: &'static str,
+    /// `authentication` for nevisIDM's own verbs, `authentication-extensions` for this
+    /// server's.
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub body: Named,
+}
+
+/// A type with a login verb: `POST {the credential's path}/login` in the Authentication
+/// API, answered with the lock engine's `{statusCode, description}`.
+pub trait LoginKind: HttpKind {
+    const LOGIN: LoginDocs;
+
+    /// Checks the secret in `body` against the credential `target` names and records the
+    /// attempt.
+    fn login(
+        ctx: Ctx<'_>,
+        target: Target,
+        body: Value,
+    ) -> impl Future<Output = Result<LoginStatus, ApiError>> + Send;
+}
+
+async fn login_one<K: LoginKind>(
+    State(state): State<AppState>,
+    caller: Caller,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let status = K::login(state.ctx(&caller), target::<K>(&ids)?, body).await?;
+    Ok(response::login_status(status))
+}
+
+/// The login verb of `K`, documented.
+pub fn login_routes<K: LoginKind>() -> OpenApiRouter<AppState> {
+    let mut path = format!("/{{clientExtId}}/users/{{userExtId}}/{}", K::SEGMENT);
+    let params = if several::<K>() {
+        path.push_str("/{extId}");
+        CredentialPath::into_params(|| None)
+    } else {
+        UserPath::into_params(|| None)
+    };
+    path.push_str("/login");
+    let docs = &K::LOGIN;
+    let operation = OperationBuilder::new()
+        .tag(docs.tag)
+        .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+        .summary(Some(docs.summary))
+        .operation_id(Some(docs.operation_id))
+        .parameters(Some(params))
+        .request_body(Some(body(docs.body, false)))
+        .responses(responses::<LoginErrors>(
+            "200",
+            "The attempt was processed: 2 = Failed, 3 = Failed (lock warning), 4 = Failed \
+             (now locked), 5 = Login Ok, 9 = Failed (now temporarily locked)",
+            Some(named::<LoginStatus>()),
+            &[],
+        ));
+    let mut schemas = Vec::new();
+    for named in [docs.body, named::<LoginStatus>()] {
+        (named.collect)(&mut schemas);
+    }
+    let mut paths = Paths::new();
+    paths.add_path_operation(&path, vec![HttpMethod::Post], operation.build());
+    OpenApiRouter::new().routes((schemas, paths, post(login_one::<K>)))
+}
+
+/// [`every_type`] and [`every_login`]: each type's routes.
+macro_rules! routes_of_each {
+    ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// The routes of every credential type, below the Core API's base.
+        pub fn every_type() -> OpenApiRouter<AppState> {
+            OpenApiRouter::new()$(.merge(routes::<crate::types::$module::$variant>()))*
+        }
+
+        /// The login verbs of every credential type, below the Authentication API's base.
+        pub fn every_login() -> OpenApiRouter<AppState> {
+            OpenApiRouter::new()
+                $(.merge(<crate::types::$module::$variant as HttpKind>::login_routes()))*
+        }
+    };
+}
+crate::types::for_each_type!(routes_of_each);
 
 fn several<K: HttpKind>() -> bool {
     !K::TYPE.one_per_user()

@@ -10,9 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::view::{
-    AnyCredential, CredentialView, GenericCredential, MtanCredential, OathCredential,
-};
+use crate::domain::view::{AnyCredential, CredentialView};
 use crate::error::ApiError;
 use crate::service::credential::{ListQuery, Listing, audience};
 
@@ -69,31 +67,16 @@ pub struct CredentialList {
 macro_rules! page_schema {
     ($name:ident, $item:ty, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Serialize, ToSchema)]
+        #[derive(serde::Serialize, utoipa::ToSchema)]
         #[allow(dead_code)] // documents the response; CredentialList serializes it
         pub struct $name {
             items: Vec<$item>,
             #[serde(rename = "_pagination")]
-            pagination: Pagination,
+            pagination: $crate::api::list::Pagination,
         }
     };
 }
-
-page_schema!(
-    MtanList,
-    MtanCredential,
-    "One page of a user's mTAN credentials."
-);
-page_schema!(
-    OathList,
-    OathCredential,
-    "One page of a user's OATH credentials."
-);
-page_schema!(
-    GenericList,
-    GenericCredential,
-    "One page of a user's generic credentials."
-);
+pub(crate) use page_schema;
 
 /// 200 with the page; items never carry a one-time secret.
 pub fn page(listing: Listing) -> Response {

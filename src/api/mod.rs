@@ -6,23 +6,16 @@
 //! with `routes!(...)`: the route and its OpenAPI operation come from the same
 //! `#[utoipa::path]` (see `openapi.rs`).
 
-mod auth;
 mod credentials;
 mod directory;
 mod extract;
-mod generic;
 mod health;
-mod kind;
-mod list;
-mod mobile_signature;
-mod mtan;
-mod oath;
+pub(crate) mod kind;
+pub(crate) mod list;
 pub mod openapi;
-mod password;
 mod principal;
 pub(crate) mod response;
-mod schema;
-mod ticket;
+pub(crate) mod schema;
 
 use axum::{Extension, Router};
 use utoipa::OpenApi;
@@ -30,10 +23,6 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::service::{
-    generic::Generic, mobile_signature::MobileSignature, mtan::Mtan, oath::Oath,
-    password::Password, ticket::Ticket,
-};
 
 pub use extract::{IfMatchHeader, JsonBody, PathIds};
 
@@ -51,15 +40,10 @@ fn documented() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .merge(directory::routes())
         .merge(credentials::routes())
-        .merge(kind::routes::<Password>())
-        .merge(kind::routes::<Ticket>())
-        .merge(kind::routes::<Mtan>())
-        .merge(kind::routes::<Oath>())
-        .merge(kind::routes::<MobileSignature>())
-        .merge(kind::routes::<Generic>());
+        .merge(kind::every_type());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE, api)
-        .nest(AUTH_BASE, auth::routes())
+        .nest(AUTH_BASE, kind::every_login())
         .nest(PRINCIPAL_BASE, principal::routes())
         .merge(health::routes())
         .merge(openapi::routes())

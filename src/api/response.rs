@@ -122,6 +122,12 @@ pub fn user_location(client: &str, user: &str, rest: &str) -> String {
     )
 }
 
+/// A login attempt's result: 200 with `{statusCode, description}`. It is about one moment
+/// and one caller: no cache keeps it.
+pub fn login_status(status: crate::domain::lockout::LoginStatus) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(status)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

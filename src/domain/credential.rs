@@ -1,68 +1,98 @@
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::oath::OathAttributes;
+use super::kind::DomainKind;
 use super::state::{CredentialState, StateChangeReason};
 
-/// The credential types this server implements, with nevisIDM's wire names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-pub enum CredentialType {
-    #[serde(rename = "Password")]
-    Password,
-    #[serde(rename = "Ticket Authorization")]
-    Ticket,
-    #[serde(rename = "mTan")]
-    Mtan,
-    #[serde(rename = "MobileSignature")]
-    MobileSignature,
-    #[serde(rename = "OATH")]
-    Oath,
-    #[serde(rename = "Generic Credential")]
-    Generic,
+/// [`CredentialType`] (nevisIDM's type names), [`Attributes`] (what each type stores) and
+/// their dispatch to the types' [`DomainKind`]s.
+macro_rules! credential_type_and_attributes {
+    ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// The credential types this server implements, with nevisIDM's wire names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        pub enum CredentialType {
+            $(#[serde(rename = $wire)] $variant,)*
+        }
+
+        impl CredentialType {
+            pub const ALL: [Self; [$($wire),*].len()] = [$(Self::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+
+            /// A human name for messages: "Password", "Ticket", ...
+            pub fn display_name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => <crate::types::$module::$variant as DomainKind>::DISPLAY_NAME,)*
+                }
+            }
+
+            /// For a type a user holds at most one of: the code a second create answers.
+            pub fn exists_code(self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => <crate::types::$module::$variant as DomainKind>::ONE_PER_USER,)*
+                }
+            }
+
+            /// The state of a new credential whose body names none.
+            pub fn default_state(self) -> CredentialState {
+                match self {
+                    $(Self::$variant => <crate::types::$module::$variant as DomainKind>::DEFAULT_STATE,)*
+                }
+            }
+
+            /// Response fields of this type that hold secrets.
+            pub fn secret_fields(self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$variant => <crate::types::$module::$variant as DomainKind>::SECRET_FIELDS,)*
+                }
+            }
+        }
+
+        /// The fields that only one credential type has. Stored as JSON in the `attributes`
+        /// column; which struct it is follows from the `type` column.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Attributes {
+            $($variant(<crate::types::$module::$variant as DomainKind>::Attributes),)*
+        }
+
+        impl Attributes {
+            pub fn kind(&self) -> CredentialType {
+                match self {
+                    $(Self::$variant(_) => CredentialType::$variant,)*
+                }
+            }
+
+            pub fn to_json(&self) -> String {
+                let value = match self {
+                    $(Self::$variant(a) => serde_json::to_string(a),)*
+                };
+                // Serializing plain structs of strings cannot fail.
+                value.unwrap_or_default()
+            }
+
+            pub fn from_json(kind: CredentialType, json: &str) -> Result<Self, String> {
+                let parsed = match kind {
+                    $(CredentialType::$variant => serde_json::from_str(json).map(Self::$variant),)*
+                };
+                parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))
+            }
+        }
+    };
 }
+crate::types::for_each_type!(credential_type_and_attributes);
 
 impl CredentialType {
-    pub const ALL: [Self; 6] = [
-        Self::Password,
-        Self::Ticket,
-        Self::Mtan,
-        Self::MobileSignature,
-        Self::Oath,
-        Self::Generic,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Password => "Password",
-            Self::Ticket => "Ticket Authorization",
-            Self::Mtan => "mTan",
-            Self::MobileSignature => "MobileSignature",
-            Self::Oath => "OATH",
-            Self::Generic => "Generic Credential",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == text)
     }
 
     /// Types of which a user holds at most one (addressed without an extId in the path).
     pub fn one_per_user(self) -> bool {
-        matches!(self, Self::Password | Self::Ticket | Self::MobileSignature)
-    }
-
-    /// A human name for messages: "Password", "Ticket", ...
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Self::Password => "Password",
-            Self::Ticket => "Ticket",
-            Self::Mtan => "mTAN",
-            Self::MobileSignature => "Mobile signature",
-            Self::Oath => "OATH",
-            Self::Generic => "Generic credential",
-        }
+        self.exists_code().is_some()
     }
 }
 
@@ -123,120 +153,6 @@ pub struct LoginStats {
     pub last_otp: Option<i64>,
 }
 
-/// Password fields: only the hash (argon2id PHC, or an imported `{SSHA256}`/bcrypt digest).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordAttributes {
-    pub hash: String,
-}
-
-/// Ticket fields: the `{SSHA256}` digest of the server-generated value, and the
-/// caller-supplied identification and context.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketAttributes {
-    pub hash: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identification: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<String>,
-}
-
-/// mTAN fields: the mobile number as the caller wrote it and in E.164 (validated by
-/// `domain::phone::E164` before it gets here).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MtanAttributes {
-    pub raw: String,
-    pub e164: String,
-}
-
-impl MtanAttributes {
-    /// Longer input is no phone number; refusing it early keeps the parser's work bounded.
-    const MAX_NUMBER_LEN: usize = 64;
-
-    /// A mobile number as a caller wrote it; `Err` says what is wrong with it.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.chars().count() > Self::MAX_NUMBER_LEN {
-            return Err("is too long".into());
-        }
-        let number = super::phone::E164::parse(raw)?;
-        Ok(Self {
-            raw: number.raw().to_owned(),
-            e164: number.e164().to_owned(),
-        })
-    }
-}
-
-/// Mobile signature fields (seed 001). `signer_cert` is PEM, checked by
-/// `domain::mobile_signature::check_signer_cert` before it gets here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MobileSignatureAttributes {
-    pub identificator: String,
-    pub mssp_identifier: String,
-    pub msisdn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signer_cert: Option<String>,
-}
-
-/// Generic credential fields: the caller's identification of an external credential and
-/// its custom properties (name -> value; a property set to `null` or `""` is removed).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GenericAttributes {
-    pub identification: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub properties: BTreeMap<String, String>,
-}
-
-/// The fields that only one credential type has. Stored as JSON in the `attributes`
-/// column; which struct it is follows from the `type` column.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Attributes {
-    Password(PasswordAttributes),
-    Ticket(TicketAttributes),
-    Mtan(MtanAttributes),
-    Oath(OathAttributes),
-    MobileSignature(MobileSignatureAttributes),
-    Generic(GenericAttributes),
-}
-
-impl Attributes {
-    pub fn kind(&self) -> CredentialType {
-        match self {
-            Self::Password(_) => CredentialType::Password,
-            Self::Ticket(_) => CredentialType::Ticket,
-            Self::Mtan(_) => CredentialType::Mtan,
-            Self::Oath(_) => CredentialType::Oath,
-            Self::MobileSignature(_) => CredentialType::MobileSignature,
-            Self::Generic(_) => CredentialType::Generic,
-        }
-    }
-
-    pub fn to_json(&self) -> String {
-        let value = match self {
-            Self::Password(a) => serde_json::to_string(a),
-            Self::Ticket(a) => serde_json::to_string(a),
-            Self::Mtan(a) => serde_json::to_string(a),
-            Self::Oath(a) => serde_json::to_string(a),
-            Self::MobileSignature(a) => serde_json::to_string(a),
-            Self::Generic(a) => serde_json::to_string(a),
-        };
-        // Serializing plain structs of strings cannot fail.
-        value.unwrap_or_default()
-    }
-
-    pub fn from_json(kind: CredentialType, json: &str) -> Result<Self, String> {
-        let parsed = match kind {
-            CredentialType::Password => serde_json::from_str(json).map(Self::Password),
-            CredentialType::Ticket => serde_json::from_str(json).map(Self::Ticket),
-            CredentialType::Mtan => serde_json::from_str(json).map(Self::Mtan),
-            CredentialType::Oath => serde_json::from_str(json).map(Self::Oath),
-            CredentialType::MobileSignature => {
-                serde_json::from_str(json).map(Self::MobileSignature)
-            }
-            CredentialType::Generic => serde_json::from_str(json).map(Self::Generic),
-        };
-        parsed.map_err(|e| format!("attributes of a {} credential: {e}", kind.as_str()))
-    }
-}
-
 /// A credential of any type: the columns nevisIDM shares between all types, plus the
 /// type's own [`Attributes`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,6 +185,7 @@ impl Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::ticket::TicketAttributes;
 
     #[test]
     fn type_wire_names_match_the_seeds() {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::view::SECRET_FIELDS;
+use super::view::is_secret_field;
 use super::view_fields::{FieldValue, find};
 
 /// Fields that change with every write and say nothing about what was changed.
@@ -102,7 +102,7 @@ pub fn diff(
 fn redact(field: &str, value: Option<FieldValue<'_>>) -> Value {
     match value {
         None => Value::Null,
-        Some(_) if SECRET_FIELDS.contains(&field) => Value::String(REDACTED.into()),
+        Some(_) if is_secret_field(field) => Value::String(REDACTED.into()),
         Some(value) => value.to_json(),
     }
 }

@@ -224,7 +224,8 @@ pub fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::credential::{Attributes, LoginStats, PasswordAttributes, Validity};
+    use crate::domain::credential::{Attributes, LoginStats, Validity};
+    use crate::types::password::PasswordAttributes;
     use CredentialState::*;
 
     fn credential(state: CredentialState, failures: i64) -> Credential {

@@ -6,10 +6,12 @@ pub mod credential;
 pub mod directory;
 /// External ids: the only identifiers that appear on the wire.
 pub mod ext_id;
-/// Generic credentials' custom properties.
+/// Custom properties (generic credentials): name -> value, `null` or `""` removes.
 pub mod generic;
 /// The audit trail of a credential: field-level changes, secrets redacted.
 pub mod history;
+/// What a credential type is (`DomainKind`), implemented by each module of `crate::types`.
+pub mod kind;
 /// The lock engine: what a login attempt does to counters and state.
 pub mod lockout;
 /// The `MobileSignaturePolicy` rules and the `signerCert` check.

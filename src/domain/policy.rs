@@ -4,58 +4,38 @@ use serde::{Deserialize, Serialize};
 
 use super::credential::CredentialType;
 
-/// The policy types of the credential types this server implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-pub enum PolicyType {
-    #[serde(rename = "PwdPolicy")]
-    Pwd,
-    #[serde(rename = "TicketPolicy")]
-    Ticket,
-    #[serde(rename = "TANPolicy")]
-    Tan,
-    #[serde(rename = "MobileSignaturePolicy")]
-    MobileSignature,
-    #[serde(rename = "OathPolicy")]
-    Oath,
-    #[serde(rename = "GenericCredentialPolicy")]
-    GenericCredential,
+/// [`PolicyType`]: the policy type of each credential type, with nevisIDM's names.
+macro_rules! policy_type {
+    ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// The policy types of the credential types this server implements.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        pub enum PolicyType {
+            $(#[serde(rename = $policy_wire)] $policy,)*
+        }
+
+        impl PolicyType {
+            pub const ALL: [Self; [$($policy_wire),*].len()] = [$(Self::$policy),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$policy => $policy_wire,)*
+                }
+            }
+
+            /// The policy type that governs credentials of `kind`.
+            pub const fn for_credential(kind: CredentialType) -> Self {
+                match kind {
+                    $(CredentialType::$variant => Self::$policy,)*
+                }
+            }
+        }
+    };
 }
+crate::types::for_each_type!(policy_type);
 
 impl PolicyType {
-    pub const ALL: [Self; 6] = [
-        Self::Pwd,
-        Self::Ticket,
-        Self::Tan,
-        Self::MobileSignature,
-        Self::Oath,
-        Self::GenericCredential,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pwd => "PwdPolicy",
-            Self::Ticket => "TicketPolicy",
-            Self::Tan => "TANPolicy",
-            Self::MobileSignature => "MobileSignaturePolicy",
-            Self::Oath => "OathPolicy",
-            Self::GenericCredential => "GenericCredentialPolicy",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-
-    /// The policy type that governs credentials of `kind`.
-    pub fn for_credential(kind: CredentialType) -> Self {
-        match kind {
-            CredentialType::Password => Self::Pwd,
-            CredentialType::Ticket => Self::Ticket,
-            CredentialType::Mtan => Self::Tan,
-            CredentialType::MobileSignature => Self::MobileSignature,
-            CredentialType::Oath => Self::Oath,
-            CredentialType::Generic => Self::GenericCredential,
-        }
     }
 }
 

@@ -6,15 +6,14 @@
 //! (`OathCredentialCreated`) and `MobileSignatureCredential` exist for the document only,
 //! naming each type's whole response.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::credential::{Attributes, Credential, CredentialType};
-use super::oath::OathFields;
+use super::kind::DomainKind;
 use super::state::{CredentialState, StateChangeReason};
 use super::time;
+use super::view_fields::FieldValue;
 
 /// Who reads the credential: self-admin readers do not see internal attributes
 /// (hashes), as nevisIDM's GET ticket page says.
@@ -24,13 +23,28 @@ pub enum Audience {
     SelfAdmin,
 }
 
-/// A secret shown once: in the create (or reset) response, never again.
+/// A secret shown once: in the create (or reset) response, never again. Which field
+/// shows it is the type's business (`passwordFragment`, `ticketValue`, `uri`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OneTimeSecret {
-    PasswordFragment(String),
-    TicketValue(String),
-    /// The `otpauth://` URI of a new OATH credential.
-    OathUri(String),
+pub struct OneTimeSecret(pub String);
+
+/// Who a view is for, and the one-time secret a create or reset response shows.
+pub struct Reader {
+    pub audience: Audience,
+    pub secret: Option<OneTimeSecret>,
+}
+
+impl Reader {
+    /// Whether the reader may see internal attributes (hashes, ciphertext).
+    pub fn is_admin(&self) -> bool {
+        self.audience == Audience::Admin
+    }
+}
+
+/// A type's response fields, and the schema that documents its whole response
+/// (implemented by `crate::credential_document!`).
+pub trait Documented {
+    type Document: ToSchema;
 }
 
 /// When the credential may be used; either end may be absent.
@@ -82,155 +96,65 @@ pub struct CredentialCommon {
     pub validity: Option<ValidityView>,
 }
 
-/// The fields only one type has.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum TypeFields {
-    Password(PasswordFields),
-    Ticket(TicketFields),
-    Mtan(MtanFields),
-    Oath(OathFields),
-    MobileSignature(MobileSignatureFields),
-    Generic(GenericFields),
-}
+/// [`TypeFields`], [`PER_TYPE`] and the view's dispatch to the types' [`DomainKind`]s.
+macro_rules! type_fields {
+    ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// The fields only one type has.
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        pub enum TypeFields {
+            $($variant(<crate::types::$module::$variant as DomainKind>::Fields),)*
+        }
 
-/// A generic credential's own fields. Its properties also have endpoints of their own
-/// (`.../generic-credentials/{extId}/properties`), as in nevisIDM; they are part of the
-/// view so that a change of them is versioned and in the history like any other.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GenericFields {
-    pub identification: String,
-    /// Custom properties, name -> value (`{}` when there are none).
-    pub properties: BTreeMap<String, String>,
-}
+        impl TypeFields {
+            fn of(c: &Credential, audience: Audience, secret: Option<OneTimeSecret>) -> Self {
+                match &c.attributes {
+                    $(Attributes::$variant(a) => Self::$variant(
+                        <crate::types::$module::$variant as DomainKind>::fields(c, a, Reader { audience, secret }),
+                    ),)*
+                }
+            }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MtanFields {
-    pub mobile_number: MobileNumberView,
-}
+            /// Calls `field` with each field in response order (see `view_fields`).
+            pub fn visit<'a, E>(
+                &'a self,
+                field: &mut impl FnMut(&'static str, Option<FieldValue<'a>>) -> Result<(), E>,
+            ) -> Result<(), E> {
+                match self {
+                    $(Self::$variant(f) => <crate::types::$module::$variant as DomainKind>::visit(f, field),)*
+                }
+            }
+        }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MobileSignatureFields {
-    pub identificator: String,
-    pub mssp_identifier: String,
-    /// One PEM-encoded X.509 certificate; absent when none was given or it was removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signer_cert: Option<String>,
-    pub msisdn: String,
+        /// Each type's documented response (`common` + its fields), for [`AnyCredential`].
+        const PER_TYPE: &[PerType] = &[
+            $(PerType::of::<
+                <<crate::types::$module::$variant as DomainKind>::Fields as Documented>::Document,
+            >(),)*
+        ];
+    };
 }
+crate::types::for_each_type!(type_fields);
 
-/// `mobileNumber` on output: an object, though it is a plain string on input.
-#[derive(Debug, PartialEq, Serialize, ToSchema)]
-#[schema(as = MobileNumber)]
-pub struct MobileNumberView {
-    /// As the client sent it.
-    pub raw: String,
-    /// Normalized, e.g. `+41791234567`.
-    pub e164: String,
-}
+/// A type's documented response: [`CredentialCommon`] and its own fields side by side.
+/// It exists for the document only ([`CredentialView`] serializes every response).
+#[macro_export]
+macro_rules! credential_document {
+    ($(#[$doc:meta])* $name:ident, $fields:ty) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        #[allow(dead_code)] // documents the response; CredentialView serializes it
+        pub struct $name {
+            #[serde(flatten)]
+            common: $crate::domain::view::CredentialCommon,
+            #[serde(flatten)]
+            fields: $fields,
+        }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PasswordFields {
-    pub reset_count: i32,
-    /// The hash (PHC string or `{SSHA256}`); not shown to self-admin callers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// The generated password, only in the response that created it (reset codes).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_fragment: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketFields {
-    /// The `{SSHA256}` digest of the value; not shown to self-admin callers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<String>,
-    pub failure_count: i64,
-    pub success_count: i64,
-    pub reset_count: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<String>,
-    /// The ticket value, only in the create and reset responses.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket_value: Option<String>,
-}
-
-/// A password credential (seed 003).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct PasswordCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: PasswordFields,
-}
-
-/// A ticket credential (seed 004).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct TicketCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: TicketFields,
-}
-
-/// An mTAN credential (seed 000).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct MtanCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: MtanFields,
-}
-
-/// An OATH credential (seed 002) as GET, list and PATCH return it: never the `uri`.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct OathCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: OathFields,
-}
-
-/// A new OATH credential: [`OathCredential`] and, this once, the provisioning `uri`.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct OathCredentialCreated {
-    #[serde(flatten)]
-    credential: OathCredential,
-    /// The `otpauth://` Key URI with the secret, to show as a QR code; shown only here.
-    #[schema(pattern = "^otpauth://(totp|hotp)/")]
-    uri: String,
-}
-
-/// A mobile signature credential (seed 001).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct MobileSignatureCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: MobileSignatureFields,
-}
-
-/// A generic credential (`api/create-generic-credential`).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // documents the response; CredentialView serializes it
-pub struct GenericCredential {
-    #[serde(flatten)]
-    common: CredentialCommon,
-    #[serde(flatten)]
-    fields: GenericFields,
+        impl $crate::domain::view::Documented for $fields {
+            type Document = $name;
+        }
+    };
 }
 
 /// A credential of any type, as the list of a user's credentials returns it: `anyOf`
@@ -256,15 +180,6 @@ impl PerType {
         }
     }
 }
-
-const PER_TYPE: &[PerType] = &[
-    PerType::of::<PasswordCredential>(),
-    PerType::of::<TicketCredential>(),
-    PerType::of::<MtanCredential>(),
-    PerType::of::<OathCredential>(),
-    PerType::of::<MobileSignatureCredential>(),
-    PerType::of::<GenericCredential>(),
-];
 
 /// Adds `T`'s own schema and the schemas it refers to.
 fn with_schema<T: ToSchema>(schemas: &mut Schemas) {
@@ -312,67 +227,17 @@ pub const COMMON_FIELDS: &[&str] = &[
     "validity",
 ];
 
-/// Response fields that hold secrets: redacted in history, never logged.
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "passwordFragment",
-    "ticket",
-    "ticketValue",
-    "uri",
-    "secret",
-];
+/// Whether response field `name` holds a secret (of any type): redacted in history, never
+/// logged.
+pub fn is_secret_field(name: &str) -> bool {
+    CredentialType::ALL
+        .iter()
+        .any(|kind| kind.secret_fields().contains(&name))
+}
 
 impl CredentialView {
     pub fn new(c: &Credential, audience: Audience, secret: Option<OneTimeSecret>) -> Self {
-        let internal = audience == Audience::Admin;
-        let fields = match &c.attributes {
-            Attributes::Password(p) => TypeFields::Password(PasswordFields {
-                reset_count: c.reset_count,
-                password: internal.then(|| p.hash.clone()),
-                password_fragment: match &secret {
-                    Some(OneTimeSecret::PasswordFragment(v)) => Some(v.clone()),
-                    _ => None,
-                },
-            }),
-            Attributes::Ticket(t) => TypeFields::Ticket(TicketFields {
-                ticket: internal.then(|| t.hash.clone()),
-                failure_count: c.logins.failure_count,
-                success_count: c.logins.success_count,
-                reset_count: c.reset_count,
-                identification: t.identification.clone(),
-                context: if internal { t.context.clone() } else { None },
-                ticket_value: match &secret {
-                    Some(OneTimeSecret::TicketValue(v)) => Some(v.clone()),
-                    _ => None,
-                },
-            }),
-            Attributes::Mtan(m) => TypeFields::Mtan(MtanFields {
-                mobile_number: MobileNumberView {
-                    raw: m.raw.clone(),
-                    e164: m.e164.clone(),
-                },
-            }),
-            Attributes::Oath(o) => TypeFields::Oath(OathFields {
-                counter: o.next_counter(c.logins.last_otp),
-                ..o.fields(
-                    internal,
-                    match secret {
-                        Some(OneTimeSecret::OathUri(uri)) => Some(uri),
-                        _ => None,
-                    },
-                )
-            }),
-            Attributes::MobileSignature(m) => TypeFields::MobileSignature(MobileSignatureFields {
-                identificator: m.identificator.clone(),
-                mssp_identifier: m.mssp_identifier.clone(),
-                signer_cert: m.signer_cert.clone(),
-                msisdn: m.msisdn.clone(),
-            }),
-            Attributes::Generic(g) => TypeFields::Generic(GenericFields {
-                identification: g.identification.clone(),
-                properties: g.properties.clone(),
-            }),
-        };
+        let fields = TypeFields::of(c, audience, secret);
         let validity =
             (c.validity.from.is_some() || c.validity.to.is_some()).then(|| ValidityView {
                 from: c.validity.from.as_ref().map(time::format),

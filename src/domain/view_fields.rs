@@ -17,7 +17,8 @@ use serde_json::Value;
 use super::credential::CredentialType;
 use super::oath::{HashAlgorithm, OtpMethod};
 use super::state::{CredentialState, StateChangeReason};
-use super::view::{CredentialView, MobileNumberView, TypeFields, ValidityView};
+use super::view::{CredentialView, ValidityView};
+use crate::types::mtan::MobileNumberView;
 
 /// One response field's value, borrowed from the view; serializes as the JSON shows it.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -52,7 +53,7 @@ impl CredentialView {
         &'a self,
         mut visit: impl FnMut(&'static str, FieldValue<'a>) -> Result<(), E>,
     ) -> Result<(), E> {
-        use FieldValue::{Int, Text, Unsigned};
+        use FieldValue::{Int, Text};
         let mut field = |name, value: Option<FieldValue<'a>>| match value {
             Some(value) => visit(name, value),
             None => Ok(()),
@@ -81,56 +82,7 @@ impl CredentialView {
         field("modificationComment", text(&c.modification_comment))?;
         field("type", Some(FieldValue::Kind(c.kind)))?;
         field("validity", c.validity.as_ref().map(FieldValue::Validity))?;
-        match &self.fields {
-            TypeFields::Password(p) => {
-                field("resetCount", Some(Int(p.reset_count.into())))?;
-                field("password", text(&p.password))?;
-                field("passwordFragment", text(&p.password_fragment))?;
-            }
-            TypeFields::Ticket(t) => {
-                field("ticket", text(&t.ticket))?;
-                field("failureCount", Some(Int(t.failure_count)))?;
-                field("successCount", Some(Int(t.success_count)))?;
-                field("resetCount", Some(Int(t.reset_count.into())))?;
-                field("identification", text(&t.identification))?;
-                field("context", text(&t.context))?;
-                field("ticketValue", text(&t.ticket_value))?;
-            }
-            TypeFields::Mtan(m) => {
-                field(
-                    "mobileNumber",
-                    Some(FieldValue::MobileNumber(&m.mobile_number)),
-                )?;
-            }
-            TypeFields::Oath(o) => {
-                field("uri", text(&o.uri))?;
-                field("issuer", text(&o.issuer))?;
-                field(
-                    "authenticationMethod",
-                    Some(FieldValue::Method(o.authentication_method)),
-                )?;
-                field(
-                    "hashingAlgorithm",
-                    Some(FieldValue::Algorithm(o.hashing_algorithm)),
-                )?;
-                field("digits", Some(Text(&o.digits)))?;
-                field("period", Some(Unsigned(o.period)))?;
-                field("counter", Some(Unsigned(o.counter)))?;
-                field("secret", text(&o.secret))?;
-                field("label", Some(Text(&o.label)))?;
-            }
-            TypeFields::MobileSignature(m) => {
-                field("identificator", Some(Text(&m.identificator)))?;
-                field("msspIdentifier", Some(Text(&m.mssp_identifier)))?;
-                field("signerCert", text(&m.signer_cert))?;
-                field("msisdn", Some(Text(&m.msisdn)))?;
-            }
-            TypeFields::Generic(g) => {
-                field("identification", Some(Text(&g.identification)))?;
-                field("properties", Some(FieldValue::Properties(&g.properties)))?;
-            }
-        }
-        Ok(())
+        self.fields.visit(&mut field)
     }
 
     /// The fields in response order, for the history diff and read-only checks.
@@ -142,6 +94,11 @@ impl CredentialView {
         });
         fields
     }
+}
+
+/// An optional text field's value: absent when `None`.
+pub fn text(value: &Option<String>) -> Option<FieldValue<'_>> {
+    value.as_deref().map(FieldValue::Text)
 }
 
 /// The value of field `name`, if the view has it.
@@ -166,11 +123,8 @@ mod tests {
     use serde_json::Map;
 
     use super::*;
-    use crate::domain::credential::{
-        Attributes, Credential, GenericAttributes, LoginStats, MobileSignatureAttributes,
-        MtanAttributes, PasswordAttributes, PolicyRef, TicketAttributes, Validity,
-    };
-    use crate::domain::oath::OathAttributes;
+    use crate::domain::credential::{Attributes, Credential, LoginStats, PolicyRef, Validity};
+    use crate::domain::kind::DomainKind;
     use crate::domain::view::{Audience, CredentialCommon, OneTimeSecret};
 
     /// What the derived `Serialize` of the parts gives: the reference for the field list.
@@ -186,64 +140,20 @@ mod tests {
         map
     }
 
+    /// Every type's examples.
     fn attributes(full: bool) -> Vec<(Attributes, Option<OneTimeSecret>)> {
-        let text = |t: &str| full.then(|| t.to_owned());
-        vec![
-            (
-                Attributes::Password(PasswordAttributes {
-                    hash: "$argon2id$x".into(),
-                }),
-                full.then(|| OneTimeSecret::PasswordFragment("Fragment-1".into())),
-            ),
-            (
-                Attributes::Ticket(TicketAttributes {
-                    hash: "{SSHA256}abc".into(),
-                    identification: text("id-1"),
-                    context: text("ctx"),
-                }),
-                full.then(|| OneTimeSecret::TicketValue("T-123".into())),
-            ),
-            (
-                Attributes::Mtan(MtanAttributes {
-                    raw: "079 123 45 67".into(),
-                    e164: "+41791234567".into(),
-                }),
-                None,
-            ),
-            (
-                Attributes::Oath(OathAttributes {
-                    label: "alice".into(),
-                    issuer: text("Example"),
-                    method: if full {
-                        OtpMethod::Hotp
-                    } else {
-                        OtpMethod::Totp
-                    },
-                    algorithm: HashAlgorithm::Sha256,
-                    digits: 8,
-                    period: 30,
-                    counter: 7,
-                    secret: "ciphertext".into(),
-                }),
-                full.then(|| OneTimeSecret::OathUri("otpauth://hotp/x".into())),
-            ),
-            (
-                Attributes::MobileSignature(MobileSignatureAttributes {
-                    identificator: "ident".into(),
-                    mssp_identifier: "mssp".into(),
-                    msisdn: "+41791234567".into(),
-                    signer_cert: text("-----BEGIN CERTIFICATE-----"),
-                }),
-                None,
-            ),
-            (
-                Attributes::Generic(GenericAttributes {
-                    identification: "kerberos:alice@EXAMPLE.COM".into(),
-                    properties: [("realm".to_owned(), "EXAMPLE".to_owned())].into(),
-                }),
-                None,
-            ),
-        ]
+        macro_rules! examples {
+            ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {{
+                let mut all = Vec::new();
+                $(all.extend(
+                    <crate::types::$module::$variant as DomainKind>::examples(full)
+                        .into_iter()
+                        .map(|(a, secret)| (Attributes::$variant(a), secret)),
+                );)*
+                all
+            }};
+        }
+        crate::types::for_each_type!(examples)
     }
 
     fn credential(attributes: Attributes, full: bool) -> Credential {
@@ -306,7 +216,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 24);
+        assert_eq!(checked, 4 * CredentialType::ALL.len());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::auth::Access;
 use crate::domain::credential::{
-    Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity,
+    Attributes, Credential, CredentialType, LoginStats, PolicyRef, Validity, ValidityChange,
 };
 use crate::domain::directory::{Policy, User};
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
@@ -23,7 +23,8 @@ pub use kind::{Built, CredentialKind, Rules};
 
 pub use list::{ListQuery, Listing, list};
 pub use login::{
-    Attempted, Checked, LoginRules, attempt_login, check_usable, login_status, verify_login,
+    Attempted, Checked, LOGIN, LoginRules, attempt_login, authorize_login, check_usable,
+    login_status, verify_login,
 };
 pub use write::{ApplyFn, Modification, create, delete, modify};
 
@@ -237,6 +238,55 @@ pub async fn policy_change(
         Change::Set(ext_id) => policy_for(ctx, client, policy_type, Some(&ext_id))
             .await
             .map(Some),
+    }
+}
+
+/// The part of a PATCH that moves a credential to another policy and changes its
+/// validity period (ticket, generic credential): read once, resolved once, applied once.
+pub struct PolicyAndValidity {
+    policy: Change<ExtId>,
+    validity: ValidityChange,
+}
+
+/// [`PolicyAndValidity`] resolved: what it does to the stored credential.
+pub struct PolicyAndValidityChange {
+    policy: Option<PolicyRef>,
+    validity: ValidityChange,
+}
+
+impl PolicyAndValidity {
+    /// Reads `policyExtId` (`null`: the client's default policy) and `validity`.
+    pub fn read(doc: &mut PatchDocument) -> Self {
+        Self {
+            policy: doc.ext_id("policyExtId", true),
+            validity: doc.validity(),
+        }
+    }
+
+    /// Looks the new policy up (it must be a `policy_type` of the credential's client).
+    pub async fn resolve(
+        self,
+        ctx: Ctx<'_>,
+        target: &Target,
+        policy_type: PolicyType,
+    ) -> Result<PolicyAndValidityChange, ApiError> {
+        let policy = policy_change(ctx, &target.client, policy_type, self.policy)
+            .await?
+            .map(|p| policy_ref(&p));
+        Ok(PolicyAndValidityChange {
+            policy,
+            validity: self.validity,
+        })
+    }
+}
+
+impl PolicyAndValidityChange {
+    /// `Err` when the period would end before it starts.
+    pub fn apply(&self, c: &mut Credential) -> Result<(), ApiError> {
+        if let Some(policy) = &self.policy {
+            c.policy = Some(policy.clone());
+        }
+        c.validity.apply(&self.validity).map_err(ApiError::invalid)
     }
 }
 

@@ -1,19 +1,14 @@
 //! Use cases. Each public function is one transaction script: authorize, validate, load,
 //! check version and state rules, write (with history), answer.
 //!
-//! The skeleton every credential type shares lives in [`credential`]; the per-type
-//! modules hold only their fields and rules.
+//! The skeleton every credential type shares lives in [`credential`]; each type's rules
+//! and readers are in its module of `crate::types` (`service.rs`).
 
 pub mod credential;
 pub mod directory;
-pub mod generic;
-pub mod mobile_signature;
-pub mod mtan;
-pub mod oath;
-pub mod password;
+pub mod hashing;
 pub mod policies;
 pub mod principal;
-pub mod ticket;
 
 use crate::auth::{Access, Caller, Rule};
 use crate::domain::directory::UserState;
@@ -55,15 +50,18 @@ impl Ctx<'_> {
     }
 }
 
-/// The rule of a credential type's own GET, for views that span types (a user's list).
-pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
-    use crate::domain::CredentialType as T;
-    match kind {
-        T::Password => password::RULES.view,
-        T::Ticket => ticket::RULES.view,
-        T::Mtan => mtan::RULES.view,
-        T::MobileSignature => mobile_signature::RULES.view,
-        T::Oath => oath::RULES.view,
-        T::Generic => generic::RULES.view,
-    }
+/// [`view_rule`]: each type's own GET rule.
+macro_rules! view_rule_of_each {
+    ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// The rule of a credential type's own GET, for views that span types (a user's list).
+        pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
+            use credential::CredentialKind;
+            match kind {
+                $(crate::domain::CredentialType::$variant => {
+                    <crate::types::$module::$variant as CredentialKind>::RULES.view
+                })*
+            }
+        }
+    };
 }
+crate::types::for_each_type!(view_rule_of_each);

@@ -10,12 +10,12 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::credential::load_user;
-use super::password;
 use crate::auth::Keys;
 use crate::domain::ExtId;
 use crate::domain::directory::{Client, User, UserState};
 use crate::domain::patch::PatchDocument;
 use crate::error::ApiError;
+use crate::types::password;
 
 /// The longest `username` (a loginId) and `password` read.
 const MAX_USERNAME_BYTES: usize = 255;

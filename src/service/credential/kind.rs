@@ -1,7 +1,7 @@
 //! What a credential type must say about itself, and the create / get / list / PATCH /
 //! delete flow that every type runs through it.
 //!
-//! A type implements [`CredentialKind`]: its nevisIDM names, its rules, which states a
+//! A type implements [`CredentialKind`] (on top of its `DomainKind`): its rules, which states a
 //! body may set, and three readers (create body, PATCH body, the change a PATCH makes).
 //! Everything else — authorization, the body's common fields, the owner and policy
 //! lookup, the new row, the optimistic lock, history — is written once here and in
@@ -12,13 +12,15 @@ use std::future::Future;
 use serde_json::Value;
 
 use super::{
-    ApplyFn, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome, Target,
+    ApplyFn, CommonPatch, CreateCommon, IfMatch, ListQuery, Listing, Modification, Outcome,
+    PolicyAndValidity, Target,
 };
 use crate::auth::{Access, Rule};
 use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, Credential, CredentialType};
+use crate::domain::credential::{Attributes, Credential};
 use crate::domain::directory::{Policy, User};
 use crate::domain::history::Action;
+use crate::domain::kind::DomainKind;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
@@ -41,8 +43,6 @@ pub type SealFn = Box<dyn FnOnce(&mut Credential) -> Result<(), ApiError> + Send
 /// The type's part of a new credential.
 pub struct Built {
     pub attributes: Attributes,
-    /// The state when the body names none.
-    pub default_state: CredentialState,
     /// Shown once, in the create response.
     pub secret: Option<OneTimeSecret>,
     /// Runs once the new credential has its id, before it is stored (OATH seals its
@@ -51,10 +51,9 @@ pub struct Built {
 }
 
 impl Built {
-    pub fn new(attributes: Attributes, default_state: CredentialState) -> Self {
+    pub fn new(attributes: Attributes) -> Self {
         Self {
             attributes,
-            default_state,
             secret: None,
             seal: None,
         }
@@ -66,10 +65,9 @@ impl Built {
 /// The readers record their problems in the document (all of them are reported in one
 /// 422). Their `Err` is for checks that only make sense once the body is known to be
 /// well-formed: the flow returns it after the document's own problems.
-pub trait CredentialKind: Send + Sync + 'static {
-    const TYPE: CredentialType;
+pub trait CredentialKind: DomainKind + Send + Sync {
     /// The policy type its credentials use.
-    const POLICY: PolicyType;
+    const POLICY: PolicyType = PolicyType::for_credential(Self::TYPE);
     const RULES: Rules;
     /// The states a create or PATCH body may set.
     const STATES: &'static [CredentialState] = &CredentialState::ALL;
@@ -79,6 +77,10 @@ pub trait CredentialKind: Send + Sync + 'static {
     const READ_ONLY: &'static [&'static str] = &[];
     /// Fields a body must not carry in self-admin mode (422).
     const NOT_IN_SELF_ADMIN: &'static [&'static str] = &[];
+    /// A PATCH may move the credential to another policy of its type (`policyExtId`,
+    /// `null` for the client's default) and change its `validity`: read, resolved and
+    /// applied by the shared flow ([`PolicyAndValidity`]), before the type's own change.
+    const PATCH_POLICY_AND_VALIDITY: bool = false;
 
     /// What a create body says beyond the common fields.
     type Draft: Send;
@@ -141,7 +143,7 @@ pub async fn create<K: CredentialKind>(
     let owner = super::load_user(ctx, &client, &user).await?;
     let policy = super::policy_for(ctx, &client, K::POLICY, common.policy.as_ref()).await?;
     let built = K::build(ctx, draft, &owner, &policy).await?;
-    let state = common.state.unwrap_or(built.default_state);
+    let state = common.state.unwrap_or(K::DEFAULT_STATE);
     let mut new = super::new_credential(&owner, common.ext_id, &policy, state, built.attributes)?;
     if let Some(seal) = built.seal {
         seal(&mut new)?;
@@ -198,9 +200,22 @@ pub async fn patch<K: CredentialKind>(
     let mut doc = PatchDocument::new(body)?;
     refuse_in_self_admin::<K>(&mut doc, access);
     let common = CommonPatch::read(&mut doc, K::STATES);
+    let policy_and_validity =
+        K::PATCH_POLICY_AND_VALIDITY.then(|| PolicyAndValidity::read(&mut doc));
     let edit = K::read_patch(&mut doc);
     let echo = doc.finish(&[COMMON_FIELDS, K::READ_ONLY].concat())?;
-    let apply = K::prepare(ctx, &target, edit?).await?;
+    let edit = edit?;
+    let apply: ApplyFn<'static> = match policy_and_validity {
+        None => K::prepare(ctx, &target, edit).await?,
+        Some(shared) => {
+            let shared = shared.resolve(ctx, &target, K::POLICY).await?;
+            let mut own = K::prepare(ctx, &target, edit).await?;
+            Box::new(move |c: &mut Credential| {
+                own(&mut *c)?;
+                shared.apply(c)
+            })
+        }
+    };
     let modification = Modification {
         action: Action::Patch,
         access,

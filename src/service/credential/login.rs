@@ -4,6 +4,7 @@
 
 use super::write::{admin_view, history_entry};
 use super::{Target, policy_for};
+use crate::auth::{Permission as P, Rule};
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::history::{self, Action};
 use crate::domain::lockout::{self, LockPolicy, LoginStatus, Verdict};
@@ -13,6 +14,22 @@ use crate::domain::{ExtId, time};
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
 use crate::store::LoginWrite;
+
+/// The Authentication REST API's permissions for a login. (The newer
+/// `api/password-login` page names only `CredentialView`; a login moves counters and
+/// state, so this server asks for all three the API's overview lists.)
+pub const LOGIN: Rule = Rule::admin(&[
+    P::CredentialView,
+    P::CredentialModify,
+    P::CredentialChangeState,
+]);
+
+/// Authorizes a login verb on the credential `target` names ([`LOGIN`]).
+pub fn authorize_login(ctx: Ctx<'_>, target: &Target) -> Result<(), ApiError> {
+    ctx.caller
+        .authorize(target.client.as_str(), Some(target.user.as_str()), LOGIN)
+        .map(|_| ())
+}
 
 /// What a type's login counts on.
 pub struct LoginRules<'a> {

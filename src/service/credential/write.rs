@@ -3,7 +3,7 @@
 
 use super::{CommonPatch, IfMatch, Outcome, Target, load, missing};
 use crate::auth::{Access, Rule};
-use crate::domain::credential::{Credential, CredentialType};
+use crate::domain::credential::Credential;
 use crate::domain::history::{self, Action, HistoryEntry};
 use crate::domain::patch::{Change, ReadOnlyEcho};
 use crate::domain::state::{self, Actor, CredentialState};
@@ -93,7 +93,7 @@ pub async fn create(ctx: Ctx<'_>, client: &ExtId, credential: &Credential) -> Re
 async fn duplicate(ctx: Ctx<'_>, client: &ExtId, c: &Credential) -> ApiError {
     let kind = c.kind();
     let user = c.user_ext_id.as_str();
-    if kind.one_per_user() {
+    if let Some(code) = kind.exists_code() {
         let key = CredentialKey {
             client: client.as_str(),
             user,
@@ -101,11 +101,6 @@ async fn duplicate(ctx: Ctx<'_>, client: &ExtId, c: &Credential) -> ApiError {
             ext_id: None,
         };
         if let Ok(Some(_)) = ctx.store.find_credential(key).await {
-            let code = match kind {
-                CredentialType::Password => codes::PASSWORD_EXISTS,
-                CredentialType::Ticket => codes::TICKET_EXISTS,
-                _ => codes::MOBILE_SIGNATURE_EXISTS,
-            };
             return ApiError::Conflict(
                 code,
                 format!(

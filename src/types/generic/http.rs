@@ -7,18 +7,22 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::kind::{Docs, HttpKind, Named, named};
-use super::list::GenericList;
-use super::openapi::{PatchErrors, ReadErrors};
-use super::response::{self, Json};
-use super::schema::{CredentialPath, GenericCreate, GenericPatch, IfMatchHeader as IfMatchParam};
-use super::{IfMatchHeader, JsonBody, PathIds};
+use std::collections::BTreeMap;
+
+
+use super::{Generic, GenericCredential, service as generic};
+use crate::api::schema::{create_body, patch_body};
+use crate::api::kind::{Docs, HttpKind, Named, named};
+use crate::api::list::page_schema;
+use crate::api::openapi::{PatchErrors, ReadErrors};
+use crate::api::response::{self, Json};
+use crate::api::schema::{CredentialPath, IfMatchHeader as IfMatchParam, ValidityPatch};
+use crate::api::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::GenericCredential;
+use crate::domain::state::CredentialState;
 use crate::error::ApiError;
 use crate::service::credential::{CredentialKind, Target};
-use crate::service::generic::{self, Generic};
 
 impl HttpKind for Generic {
     const SEGMENT: &'static str = "generic-credentials";
@@ -44,6 +48,46 @@ impl HttpKind for Generic {
         OpenApiRouter::new().routes(routes!(properties, patch_properties))
     }
 }
+
+create_body! {
+    /// POST `.../generic-credentials` (`api/create-generic-credential`).
+    GenericCreate {
+        /// A `GenericCredentialPolicy` of the client; the default policy when absent.
+        policy_ext_id,
+        /// Default `active`.
+        state_name: CredentialState,
+        /// The identification of the external credential; required, not empty.
+        #[schema(min_length = 1, max_length = 1024)]
+        identification: String,
+        /// Custom properties, name -> value (at most 64; `null` or `""` sets none).
+        #[schema(nullable = false)]
+        properties: Option<BTreeMap<String, Option<String>>>,
+        /// Default: from now for the policy's `credentialLifetime`. Not in self-admin mode.
+        #[schema(nullable = false)]
+        validity: Option<ValidityPatch>,
+    }
+}
+
+patch_body! {
+    /// PATCH `.../generic-credentials/{extId}`: JSON Merge Patch. `properties` change
+    /// through `.../properties`; sent here, they must be as stored.
+    GenericPatch {
+        state_name: CredentialState,
+        /// `null`: back to the client's default `GenericCredentialPolicy`.
+        policy_ext_id: Option<String>,
+        #[schema(nullable = false, min_length = 1, max_length = 1024)]
+        identification: Option<String>,
+        /// Not in self-admin mode.
+        #[schema(nullable = false)]
+        validity: Option<ValidityPatch>,
+    }
+}
+
+page_schema!(
+    GenericList,
+    GenericCredential,
+    "One page of a user's generic credentials."
+);
 
 fn target(ids: &PathIds) -> Result<Target, ApiError> {
     Ok(Generic::target(

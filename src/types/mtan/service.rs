@@ -1,24 +1,16 @@
-//! mTAN credentials (seed 000): several per user, addressed by extId; the mobile number
-//! is validated and normalized to E.164.
-
-mod login;
-
-pub use login::record_login;
+//! mTAN credentials' rules and readers.
 
 use serde_json::Value;
 
-use super::Ctx;
-use super::credential::{ApplyFn, Built, CredentialKind, Rules, Target};
+use super::{Mtan, MtanAttributes};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
-use crate::domain::credential::{Attributes, CredentialType, MtanAttributes};
+use crate::domain::credential::Attributes;
 use crate::domain::directory::{Policy, User};
 use crate::domain::patch::PatchDocument;
-use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
 use crate::error::{ApiError, codes};
-
-/// mTAN credentials.
-pub struct Mtan;
+use crate::service::Ctx;
+use crate::service::credential::{ApplyFn, Built, CredentialKind, Rules, Target};
 
 pub const RULES: Rules = Rules {
     create: Rule::admin(&[P::CredentialCreate]),
@@ -73,8 +65,6 @@ fn read_number(doc: &mut PatchDocument) -> NumberInput {
 }
 
 impl CredentialKind for Mtan {
-    const TYPE: CredentialType = CredentialType::Mtan;
-    const POLICY: PolicyType = PolicyType::Tan;
     const RULES: Rules = RULES;
     const STATES: &'static [CredentialState] = &PATCH_STATES;
 
@@ -97,10 +87,7 @@ impl CredentialKind for Mtan {
         _owner: &User,
         _policy: &Policy,
     ) -> Result<Built, ApiError> {
-        Ok(Built::new(
-            Attributes::Mtan(number),
-            CredentialState::Active,
-        ))
+        Ok(Built::new(Attributes::Mtan(number)))
     }
 
     type Edit = NumberInput;

@@ -7,17 +7,22 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::kind::{Docs, HttpKind, Named, named};
-use super::list::MtanList;
-use super::openapi::WriteErrors;
-use super::response;
-use super::schema::{CredentialPath, LoginResult, MtanCreate, MtanPatch};
-use super::{JsonBody, PathIds};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::{Mtan, MtanCredential};
+use crate::api::schema::{create_body, patch_body};
+use crate::api::kind::{Docs, HttpKind, Named, named};
+use crate::api::list::page_schema;
+use crate::api::openapi::WriteErrors;
+use crate::api::response;
+use crate::api::schema::CredentialPath;
+use crate::api::{JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::MtanCredential;
 use crate::error::ApiError;
-use crate::service::mtan::{self, Mtan};
+use crate::types::mtan;
 
 impl HttpKind for Mtan {
     const SEGMENT: &'static str = "mtans";
@@ -42,6 +47,61 @@ impl HttpKind for Mtan {
         OpenApiRouter::new().routes(routes!(login_result))
     }
 }
+
+create_body! {
+    /// POST `.../mtans` (seed 000).
+    MtanCreate {
+        /// A `TANPolicy` of the client; the default policy when absent.
+        policy_ext_id,
+        /// Default `active`.
+        state_name: MtanState,
+        /// International form, e.g. `+41 79 123 45 67` (422 `errors.mtanFormatE164Violated`
+        /// otherwise).
+        #[schema(example = "+41 79 123 45 67", pattern = r"^\+")]
+        mobile_number: String,
+    }
+}
+
+patch_body! {
+    /// PATCH `.../mtans/{extId}` (seed 000): JSON Merge Patch; `stateName` may not be
+    /// `archived`.
+    MtanPatch {
+        state_name: MtanState,
+        /// A string; the `{raw, e164}` object a GET returned is accepted back unchanged.
+        #[schema(value_type = Option<String>, nullable = false, pattern = r"^\+")]
+        mobile_number: Option<Value>,
+    }
+}
+
+/// The states an mTAN may be given: all but `archived` (seed 000).
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // the document's shape of the body; service.rs reads it
+#[serde(rename_all = "kebab-case")]
+pub enum MtanState {
+    Initial,
+    Active,
+    TmpLocked,
+    FailLocked,
+    ResetCode,
+    AdminChanged,
+    Disabled,
+}
+
+/// POST `.../mtans/{extId}`: the result of a login with this mTAN.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // the document's shape of the body; service.rs reads it
+#[serde(deny_unknown_fields)]
+pub struct LoginResult {
+    /// `true` counts a success, `false` a failure (which may lock the credential).
+    success: bool,
+}
+
+
+page_schema!(
+    MtanList,
+    MtanCredential,
+    "One page of a user's mTAN credentials."
+);
 
 /// Record a login result (`api/update-login-info`; `CredentialModify` +
 /// `CredentialView`): moves the counters, not the version; the `TANPolicy` thresholds

@@ -10,7 +10,6 @@
 
 use serde_json::Value;
 
-use super::Oath;
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::lockout::LoginStatus;
 use crate::domain::otp::{self, Generator};
@@ -18,11 +17,10 @@ use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::secret_box::{self, SecretKey};
 use crate::domain::state::CredentialState;
-use crate::domain::{ExtId, time};
+use crate::domain::time;
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
-use crate::service::credential::{self, Checked, CredentialKind, LoginRules};
-use crate::service::password::LOGIN;
+use crate::service::credential::{self, Checked, LoginRules, Target};
 
 const RULES: LoginRules<'static> = LoginRules {
     policy_type: PolicyType::Oath,
@@ -32,13 +30,10 @@ const RULES: LoginRules<'static> = LoginRules {
 /// Checks `{"code": "123456"}` for one OATH credential.
 pub async fn login(
     ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
-    ext_id: ExtId,
+    target: Target,
     body: Value,
 ) -> Result<LoginStatus, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), LOGIN)?;
+    credential::authorize_login(ctx, &target)?;
     let mut doc = PatchDocument::new(body)?;
     let code = doc.required_text("code", otp::MAX_DIGITS);
     if code
@@ -50,7 +45,6 @@ pub async fn login(
     doc.finish(&[])?;
     let code = code.unwrap_or_default();
 
-    let target = Oath::target(client, user, Some(ext_id));
     let now = u64::try_from(time::now().timestamp()).unwrap_or(0);
     credential::verify_login(ctx, &target, &RULES, |stored| {
         check(ctx.secret_key, stored, &code, now)

@@ -1,32 +1,20 @@
-//! Password credentials (seed 003): one per user, stored as an argon2id hash.
+//! Password credentials' rules and readers, and the reset.
 
-mod change;
-mod login;
-
-pub use change::{CHANGE, change};
-pub use login::{LOGIN, attempt as login_attempt, login};
-
-use std::sync::{Arc, OnceLock};
-
-use tokio::sync::Semaphore;
-
-use super::Ctx;
-use super::credential::{
+use crate::service::Ctx;
+use crate::service::credential::{
     self, ApplyFn, Built, CredentialKind, IfMatch, Modification, Outcome, Rules, Target,
 };
+use crate::service::hashing::hash;
+use super::{Password, PasswordAttributes};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, CredentialType, PasswordAttributes};
+use crate::domain::credential::Attributes;
 use crate::domain::directory::{Policy, User};
-use crate::domain::password::{self, PasswordRules};
+use crate::domain::password::PasswordRules;
 use crate::domain::patch::PatchDocument;
-use crate::domain::policy::PolicyType;
 use crate::domain::state::{CredentialState, StateChangeReason};
 use crate::domain::view::OneTimeSecret;
 use crate::error::{ApiError, codes};
-
-/// Password credentials.
-pub struct Password;
 
 pub const RULES: Rules = Rules {
     create: Rule::admin(&[P::CredentialCreate, P::CredentialChangeState]),
@@ -40,68 +28,22 @@ pub const RESET: Rule = Rule::or_self(
 );
 
 /// The longest password accepted at all, whatever the policy says (hashing cost).
-const MAX_PASSWORD_BYTES: usize = 4096;
-
-/// The most argon2id hashes computed at once, whatever the core count.
-const MAX_CONCURRENT_HASHES: usize = 4;
-
-/// Each argon2id hash holds 19 MiB while it runs, so a burst of password creations would
-/// take memory without bound (10 at once took 145 MiB); more hashes than cores would not
-/// finish sooner anyway. The others wait their turn, within the request timeout.
-fn hashing_slots() -> Arc<Semaphore> {
-    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    SLOTS
-        .get_or_init(|| Arc::new(Semaphore::new(hashing_slot_count())))
-        .clone()
-}
-
-/// How many argon2id hashes or verifies run at once: the cores, at most
-/// [`MAX_CONCURRENT_HASHES`] (bench/run measures the verify rate on as many threads).
-pub fn hashing_slot_count() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.clamp(1, MAX_CONCURRENT_HASHES)
-}
-
-async fn hash(password: String) -> Result<String, ApiError> {
-    on_hashing_slot(move || password::hash(&password))
-        .await?
-        .map_err(ApiError::Internal)
-}
-
-/// Runs `work` (an argon2id hash or verify) on the blocking pool once a hashing slot is
-/// free. The slot goes with the work, not the request: a request given up on (timeout,
-/// disconnect) still holds it until its work has finished and freed the memory.
-async fn on_hashing_slot<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let slot = hashing_slots()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing slots: {e}")))?;
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        work()
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))
-}
+pub(super) const MAX_PASSWORD_BYTES: usize = 4096;
 
 /// A stored hash in a format imported from nevisIDM that this server cannot verify.
-fn unverifiable_hash() -> ApiError {
+pub(super) fn unverifiable_hash() -> ApiError {
     ApiError::unprocessable(
         codes::INVALID_CONFIG,
         "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
     )
 }
 
-fn rules(policy: &crate::domain::directory::Policy) -> Result<PasswordRules, ApiError> {
+pub(super) fn rules(policy: &Policy) -> Result<PasswordRules, ApiError> {
     PasswordRules::from_parameters(&policy.parameters)
         .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
 impl CredentialKind for Password {
-    const TYPE: CredentialType = CredentialType::Password;
-    const POLICY: PolicyType = PolicyType::Pwd;
     const RULES: Rules = RULES;
     const READ_ONLY: &'static [&'static str] = &["resetCount", "password"];
 
@@ -140,7 +82,7 @@ impl CredentialKind for Password {
                 })?;
                 (
                     generated.clone(),
-                    Some(OneTimeSecret::PasswordFragment(generated)),
+                    Some(OneTimeSecret(generated)),
                 )
             }
             None => {
@@ -156,7 +98,7 @@ impl CredentialKind for Password {
         let attributes = Attributes::Password(PasswordAttributes {
             hash: hash(plain).await?,
         });
-        let mut built = Built::new(attributes, CredentialState::Initial);
+        let mut built = Built::new(attributes);
         built.secret = secret;
         Ok(built)
     }
@@ -189,7 +131,7 @@ pub async fn reset(
         .authorize_user(client.as_str(), user.as_str(), RESET)
         .await?;
     let target = Password::target(client, user, None);
-    let policy = credential::current_policy(ctx, &target, PolicyType::Pwd).await?;
+    let policy = credential::current_policy(ctx, &target, Password::POLICY).await?;
     let rules = rules(&policy)?;
     let owner = credential::load_user(ctx, &target.client, &target.user).await?;
     let (new_hash, secret) = if rules.reset_code_enabled {
@@ -201,7 +143,7 @@ pub async fn reset(
         })?;
         (
             Some(hash(generated.clone()).await?),
-            Some(OneTimeSecret::PasswordFragment(generated)),
+            Some(OneTimeSecret(generated)),
         )
     } else {
         (None, None)

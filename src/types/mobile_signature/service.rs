@@ -1,26 +1,19 @@
-//! Mobile signature credentials (seed 001): one per user; `msisdn` is checked against the
-//! policy's `validation.msisdn.regex`, `signerCert` must be a PEM X.509 certificate.
-//!
-//! nevisIDM grants no self-admin mode here (research §2.2), so every endpoint needs
-//! admin permissions.
+//! Mobile signature credentials' rules and readers. nevisIDM grants no self-admin mode
+//! here (research §2.2), so every endpoint needs admin permissions.
 
-use super::Ctx;
-use super::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
+use super::{MobileSignature, MobileSignatureAttributes};
 use crate::auth::{Permission as P, Rule};
 use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, CredentialType, MobileSignatureAttributes};
+use crate::domain::credential::Attributes;
 use crate::domain::directory::{Policy, User};
 use crate::domain::mobile_signature::{
     MAX_IDENTIFICATOR_LEN, MAX_MSISDN_LEN, MAX_MSSP_IDENTIFIER_LEN, MAX_SIGNER_CERT_LEN,
     MobileSignatureRules, check_signer_cert,
 };
 use crate::domain::patch::{Change, PatchDocument};
-use crate::domain::policy::PolicyType;
-use crate::domain::state::CredentialState;
 use crate::error::{ApiError, codes};
-
-/// Mobile signature credentials.
-pub struct MobileSignature;
+use crate::service::Ctx;
+use crate::service::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
 
 pub const RULES: Rules = Rules {
     create: Rule::admin(&[P::CredentialCreate]),
@@ -111,8 +104,6 @@ pub struct Edit {
 }
 
 impl CredentialKind for MobileSignature {
-    const TYPE: CredentialType = CredentialType::MobileSignature;
-    const POLICY: PolicyType = PolicyType::MobileSignature;
     const RULES: Rules = RULES;
     /// `msspIdentifier` too, unless the policy has a default.
     const REQUIRED: &'static [&'static str] = &["identificator", "msisdn"];
@@ -131,7 +122,7 @@ impl CredentialKind for MobileSignature {
         policy: &Policy,
     ) -> Result<Built, ApiError> {
         let attributes = Attributes::MobileSignature(fields.create(policy)?);
-        Ok(Built::new(attributes, CredentialState::Active))
+        Ok(Built::new(attributes))
     }
 
     type Edit = Edit;
@@ -152,7 +143,7 @@ impl CredentialKind for MobileSignature {
     ) -> Result<ApplyFn<'static>, ApiError> {
         let Edit { policy, fields } = edit;
         let new_policy =
-            credential::policy_change(ctx, &target.client, PolicyType::MobileSignature, policy)
+            credential::policy_change(ctx, &target.client, Self::POLICY, policy)
                 .await?;
         // A new policy checks the (new or stored) msisdn; a new msisdn alone is checked
         // against the policy the credential has.
@@ -170,7 +161,7 @@ impl CredentialKind for MobileSignature {
                 let policy = credential::policy_for(
                     ctx,
                     &target.client,
-                    PolicyType::MobileSignature,
+                    Self::POLICY,
                     ext_id.as_ref(),
                 )
                 .await?;

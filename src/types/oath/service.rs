@@ -1,27 +1,17 @@
-//! OATH credentials (seed 002, `api/create-oath`): several per user, addressed by extId.
-//! The server generates the secret, shows it once as the `otpauth://` URI in the create
-//! response, and keeps it encrypted (`domain::secret_box`).
+//! OATH credentials' rules and readers.
 
-mod login;
-
-pub use login::login;
-
-use super::Ctx;
-use super::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
+use super::{Oath, OathAttributes};
 use crate::auth::{Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, CredentialType};
+use crate::domain::credential::Attributes;
 use crate::domain::directory::{Policy, User};
-use crate::domain::oath::{self, OathAttributes, OathSettings};
+use crate::domain::oath::{self, OathSettings};
 use crate::domain::patch::{Change, PatchDocument};
-use crate::domain::policy::PolicyType;
 use crate::domain::secret_box;
-use crate::domain::state::CredentialState;
 use crate::domain::view::OneTimeSecret;
 use crate::error::{ApiError, codes};
-
-/// OATH credentials.
-pub struct Oath;
+use crate::service::Ctx;
+use crate::service::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
 
 pub const RULES: Rules = Rules {
     create: Rule::or_self(
@@ -45,7 +35,7 @@ const MAX_LABEL_LEN: usize = 255;
 
 /// `label`: a non-empty string, `account` or `Issuer:account` as the Key URI format
 /// (and the authenticator apps) read labels.
-pub(crate) fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
+pub fn read_label(doc: &mut PatchDocument, required: bool) -> Option<String> {
     match doc.clearable_text("label", MAX_LABEL_LEN) {
         Change::Keep if required => doc.problem("label", "is required"),
         Change::Keep => {}
@@ -69,7 +59,7 @@ fn issuer_for(label: &str, issuer: Option<&str>) -> Result<Option<String>, ApiEr
 
 /// The policy's OATH settings; a policy that does not yield usable ones is 422
 /// `errors.invalidConfig`.
-pub(crate) fn settings(policy: &Policy) -> Result<OathSettings, ApiError> {
+pub fn settings(policy: &Policy) -> Result<OathSettings, ApiError> {
     OathSettings::from_policy(&policy.parameters).map_err(|problem| {
         ApiError::unprocessable(
             codes::INVALID_CONFIG,
@@ -86,8 +76,6 @@ pub struct Edit {
 }
 
 impl CredentialKind for Oath {
-    const TYPE: CredentialType = CredentialType::Oath;
-    const POLICY: PolicyType = PolicyType::Oath;
     const RULES: Rules = RULES;
     /// `uri` is never stored, so any value but `null` is a change of a read-only field.
     const READ_ONLY: &'static [&'static str] = &[
@@ -124,8 +112,8 @@ impl CredentialKind for Oath {
             .map_err(|problem| ApiError::unprocessable(codes::INVALID_CONFIG, problem))?;
         let attributes = Attributes::Oath(OathAttributes::new(&settings, label));
         let key = ctx.secret_key.clone();
-        let mut built = Built::new(attributes, CredentialState::Active);
-        built.secret = Some(OneTimeSecret::OathUri(uri));
+        let mut built = Built::new(attributes);
+        built.secret = Some(OneTimeSecret(uri));
         // The id is the associated data, so the secret is sealed once the id exists.
         built.seal = Some(Box::new(move |new| {
             let sealed = secret_box::seal(&key, &new.id, &secret)
@@ -158,12 +146,12 @@ impl CredentialKind for Oath {
         edit: Edit,
     ) -> Result<ApplyFn<'static>, ApiError> {
         let new_policy = if edit.policy.is_keep() {
-            let current = credential::current_policy(ctx, target, PolicyType::Oath).await?;
+            let current = credential::current_policy(ctx, target, Self::POLICY).await?;
             settings(&current)?;
             None
         } else {
             let policy =
-                credential::policy_change(ctx, &target.client, PolicyType::Oath, edit.policy)
+                credential::policy_change(ctx, &target.client, Self::POLICY, edit.policy)
                     .await?;
             if let Some(policy) = &policy {
                 settings(policy)?;

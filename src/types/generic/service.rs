@@ -1,29 +1,23 @@
-//! Generic credentials (`api/create-generic-credential`): several per user, addressed by
-//! extId; a caller-given `identification` of an external credential and custom
-//! `properties`, which also have endpoints of their own.
+//! Generic credentials' rules and readers, and the properties endpoints' use cases.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Ctx;
-use super::credential::{
+use crate::service::Ctx;
+use crate::service::credential::{
+
     self, ApplyFn, Built, CommonPatch, CredentialKind, IfMatch, Modification, Outcome, Rules,
     Target,
 };
 use crate::auth::{Permission as P, Rule, SelfAdmin};
-use crate::domain::ExtId;
-use crate::domain::credential::{Attributes, CredentialType, GenericAttributes, ValidityChange};
+use super::{Generic, GenericAttributes};
+use crate::domain::credential::{Attributes, ValidityChange};
 use crate::domain::directory::{Policy, User};
 use crate::domain::generic::PropertyChanges;
 use crate::domain::history::Action;
-use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
-use crate::domain::policy::PolicyType;
-use crate::domain::state::CredentialState;
+use crate::domain::patch::{MAX_TEXT_LEN, PatchDocument, ReadOnlyEcho};
 use crate::error::{ApiError, ErrorItem};
-
-/// Generic credentials.
-pub struct Generic;
 
 /// Reading property values (`api/get-generic-credential-properties`).
 const PROPERTY_VIEW: [P; 3] = [
@@ -109,18 +103,11 @@ pub struct Draft {
     validity: ValidityChange,
 }
 
-/// What a PATCH changes beyond the common fields.
-pub struct Edit {
-    policy: Change<ExtId>,
-    identification: Option<String>,
-    validity: ValidityChange,
-}
 
 impl CredentialKind for Generic {
-    const TYPE: CredentialType = CredentialType::Generic;
-    const POLICY: PolicyType = PolicyType::GenericCredential;
     const RULES: Rules = RULES;
     const REQUIRED: &'static [&'static str] = &["identification"];
+    const PATCH_POLICY_AND_VALIDITY: bool = true;
     /// Properties change through `.../properties`; a PATCH may send them back unchanged.
     const READ_ONLY: &'static [&'static str] = &["properties"];
     /// "In self-admin mode, the validity field must not be provided."
@@ -152,7 +139,7 @@ impl CredentialKind for Generic {
             identification: draft.identification.unwrap_or_default(),
             properties,
         });
-        let mut built = Built::new(attributes, CredentialState::Active);
+        let mut built = Built::new(attributes);
         let validity = draft.validity;
         // The body's validity replaces the policy's, once the credential has it.
         built.seal = Some(Box::new(move |c| {
@@ -161,46 +148,25 @@ impl CredentialKind for Generic {
         Ok(built)
     }
 
-    type Edit = Edit;
+    /// `identification` (and, shared, `policyExtId` and `validity`).
+    type Edit = Option<String>;
 
-    /// `policyExtId` (a `GenericCredentialPolicy`; `null` for the default one),
-    /// `identification`, `validity.from`/`validity.to`.
-    fn read_patch(doc: &mut PatchDocument) -> Result<Edit, ApiError> {
-        Ok(Edit {
-            policy: doc.ext_id("policyExtId", true),
-            identification: doc.text("identification", MAX_TEXT_LEN),
-            validity: doc.validity(),
-        })
+    fn read_patch(doc: &mut PatchDocument) -> Result<Option<String>, ApiError> {
+        Ok(doc.text("identification", MAX_TEXT_LEN))
     }
 
     async fn prepare(
-        ctx: Ctx<'_>,
-        target: &Target,
-        edit: Edit,
+        _ctx: Ctx<'_>,
+        _target: &Target,
+        identification: Option<String>,
     ) -> Result<ApplyFn<'static>, ApiError> {
-        let policy = credential::policy_change(
-            ctx,
-            &target.client,
-            PolicyType::GenericCredential,
-            edit.policy,
-        )
-        .await?
-        .map(|p| credential::policy_ref(&p));
-        let Edit {
-            identification,
-            validity,
-            ..
-        } = edit;
         Ok(Box::new(move |c| {
-            if let Some(policy) = &policy {
-                c.policy = Some(policy.clone());
-            }
             if let (Attributes::Generic(g), Some(identification)) =
                 (&mut c.attributes, &identification)
             {
                 g.identification = identification.clone();
             }
-            c.validity.apply(&validity).map_err(ApiError::invalid)
+            Ok(())
         }))
     }
 }

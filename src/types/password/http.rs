@@ -7,19 +7,29 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::kind::{Docs, HttpKind, Named, named};
-use super::openapi::{ChangeErrors, ResetErrors};
-use super::response;
-use super::schema::{
-    IfMatchHeader as IfMatchParam, PasswordChange, PasswordCreate, PasswordPatch, UserPath,
-};
-use super::{IfMatchHeader, JsonBody, PathIds};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Password, PasswordCredential};
+use crate::api::schema::{create_body, patch_body};
+use std::future::Future;
+
+use serde_json::Value;
+
+use crate::api::kind::{Docs, HttpKind, LoginDocs, LoginKind, Named, login_routes, named};
+use crate::service::Ctx;
+use crate::service::credential::Target;
+use crate::api::openapi::{ChangeErrors, ResetErrors};
+use crate::api::response;
+use crate::api::schema::{IfMatchHeader as IfMatchParam, PasswordChange, UserPath};
+use crate::api::{IfMatchHeader, JsonBody, PathIds};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::view::PasswordCredential;
+use crate::domain::lockout::LoginStatus;
+use crate::domain::state::CredentialState;
 use crate::error::ApiError;
 use crate::service::credential::Outcome;
-use crate::service::password::{self, Password};
+use crate::types::password;
 
 impl HttpKind for Password {
     const SEGMENT: &'static str = "password";
@@ -53,7 +63,43 @@ impl HttpKind for Password {
             .routes(routes!(reset))
             .routes(routes!(change))
     }
+
+    fn login_routes() -> OpenApiRouter<AppState> {
+        login_routes::<Self>()
+    }
 }
+
+create_body! {
+    /// POST `.../password` (seed 003).
+    PasswordCreate {
+        /// A `PwdPolicy` of the client; the default policy when absent.
+        policy_ext_id,
+        /// Default `initial`.
+        state_name: CredentialState,
+        /// The password; may be omitted when the policy has `resetCodeEnabled`, and the
+        /// server then generates one (`passwordFragment` in the response).
+        #[schema(nullable = false, min_length = 1, max_length = 4096)]
+        password: Option<String>,
+    }
+}
+
+patch_body! {
+    /// PATCH `.../password` (seed 003): JSON Merge Patch.
+    PasswordPatch {
+        state_name: CredentialState,
+    }
+}
+
+/// POST `.../password/login` (Authentication REST API).
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // the document's shape of the body; service.rs reads it
+#[serde(deny_unknown_fields)]
+pub struct PasswordLogin {
+    /// The password to verify; non-empty.
+    #[schema(min_length = 1, max_length = 4096)]
+    password: String,
+}
+
 
 /// Reset the password (`CredentialView` + `CredentialModify`, or the user with an
 /// `X-Token`): 201 with the DTO and its one-time `passwordFragment` when the policy
@@ -119,4 +165,21 @@ async fn change(
     )
     .await?;
     Ok(response::no_content_with_etag(&outcome))
+}
+
+impl LoginKind for Password {
+    const LOGIN: LoginDocs = LoginDocs {
+        operation_id: "passwordLogin",
+        tag: "authentication",
+        summary: "Log in with the user's password (`api/password-login`; `CredentialView` +\n`CredentialModify` + `CredentialChangeState`). A processed attempt is 200 whatever\nits result: check `statusCode`. A credential that cannot log in (locked, not\n`active`, outside its validity) is a 4xx and counts nothing.",
+        body: named::<PasswordLogin>(),
+    };
+
+    fn login(
+        ctx: Ctx<'_>,
+        target: Target,
+        body: Value,
+    ) -> impl Future<Output = Result<LoginStatus, ApiError>> + Send {
+        super::login::login(ctx, target, body)
+    }
 }

@@ -8,17 +8,15 @@
 
 use serde_json::Value;
 
-use super::Ticket;
 use crate::domain::credential::Attributes;
 use crate::domain::lockout::LoginStatus;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;
 use crate::domain::state::CredentialState;
-use crate::domain::{ExtId, ticket};
+use crate::domain::ticket;
 use crate::error::ApiError;
 use crate::service::Ctx;
-use crate::service::credential::{self, Checked, CredentialKind, LoginRules};
-use crate::service::password::LOGIN;
+use crate::service::credential::{self, Checked, LoginRules, Target};
 
 const RULES: LoginRules<'static> = LoginRules {
     policy_type: PolicyType::Ticket,
@@ -31,18 +29,15 @@ const MAX_TICKET_LEN: usize = 1024;
 /// Checks `{"ticket": "..."}` against the user's ticket.
 pub async fn login(
     ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
+    target: Target,
     body: Value,
 ) -> Result<LoginStatus, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), LOGIN)?;
+    credential::authorize_login(ctx, &target)?;
     let mut doc = PatchDocument::new(body)?;
     let given = doc.required_text("ticket", MAX_TICKET_LEN);
     doc.finish(&[])?;
     let given = given.unwrap_or_default();
 
-    let target = Ticket::target(client, user, None);
     credential::verify_login(ctx, &target, &RULES, |stored| {
         let success = match &stored.attributes {
             Attributes::Ticket(t) => ticket::verify(&given, &t.hash),

@@ -13,8 +13,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{MAX_PASSWORD_BYTES, Password, on_hashing_slot};
-use crate::auth::{Permission as P, Rule};
+use super::Password;
+use super::service::MAX_PASSWORD_BYTES;
+use crate::service::hashing::on_hashing_slot;
 use crate::domain::credential::{Attributes, Credential};
 use crate::domain::lockout::LoginStatus;
 use crate::domain::patch::PatchDocument;
@@ -24,16 +25,7 @@ use crate::domain::{ExtId, password};
 use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::service::credential::CredentialKind;
-use crate::service::credential::{self, LoginRules};
-
-/// The Authentication REST API's permissions for a password login. (The newer
-/// `api/password-login` page names only `CredentialView`; a login moves counters and
-/// state, so this server asks for all three the API's overview lists.)
-pub const LOGIN: Rule = Rule::admin(&[
-    P::CredentialView,
-    P::CredentialModify,
-    P::CredentialChangeState,
-]);
+use crate::service::credential::{self, LoginRules, Target};
 
 const RULES: LoginRules<'static> = LoginRules {
     policy_type: PolicyType::Pwd,
@@ -55,12 +47,10 @@ fn dummy_hash() -> &'static str {
 
 pub async fn login(
     ctx: Ctx<'_>,
-    client: ExtId,
-    user: ExtId,
+    target: Target,
     body: Value,
 ) -> Result<LoginStatus, ApiError> {
-    ctx.caller
-        .authorize(client.as_str(), Some(user.as_str()), LOGIN)?;
+    credential::authorize_login(ctx, &target)?;
     let absent = body.get("password").is_none();
     let mut doc = PatchDocument::new(body)?;
     let given = doc.text("password", MAX_PASSWORD_BYTES);
@@ -68,7 +58,7 @@ pub async fn login(
         doc.problem("password", "is required");
     }
     doc.finish(&[])?;
-    attempt(ctx, client, user, given.unwrap_or_default()).await
+    attempt(ctx, target.client, target.user, given.unwrap_or_default()).await
 }
 
 /// One login attempt with password `given` on the password of `user` in `client`,
@@ -103,7 +93,7 @@ pub async fn attempt(
         let current = found?;
         credential::check_usable(&current)?;
         let Some(matched) = matched else {
-            return Err(super::unverifiable_hash());
+            return Err(super::service::unverifiable_hash());
         };
         let attempt = credential::attempt_login(
             ctx,

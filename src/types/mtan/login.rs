@@ -9,7 +9,8 @@
 
 use serde_json::Value;
 
-use super::{LOGIN, Mtan};
+use super::Mtan;
+use super::service::LOGIN;
 use crate::domain::ExtId;
 use crate::domain::patch::PatchDocument;
 use crate::domain::policy::PolicyType;

@@ -12,7 +12,9 @@
 
 use serde_json::Value;
 
-use super::{MAX_PASSWORD_BYTES, Password, hash, on_hashing_slot, rules};
+use super::Password;
+use super::service::{MAX_PASSWORD_BYTES, rules};
+use crate::service::hashing::{hash, on_hashing_slot};
 use crate::auth::{Access, Permission as P, Rule, SelfAdmin};
 use crate::domain::ExtId;
 use crate::domain::credential::{Attributes, Credential};
@@ -177,6 +179,6 @@ async fn check_old_password(
                 ApiError::PermissionDenied(message.into())
             })
         }
-        None => Err(super::unverifiable_hash()),
+        None => Err(super::service::unverifiable_hash()),
     }
 }
