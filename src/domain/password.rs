@@ -101,7 +101,7 @@ pub fn check_stored_hash(text: &str) -> Option<Result<(), String>> {
                 .map_err(|e| format!("is not a valid argon2 PHC string: {e}")),
         );
     }
-    if ["$2a$", "$2b$", "$2y$"].iter().any(|p| text.starts_with(p)) {
+    if BCRYPT_PREFIXES.iter().any(|p| text.starts_with(p)) {
         return Some(check_bcrypt(text));
     }
     for (prefix, digest_len) in [("{SSHA256}", 32), ("{SSHA512}", 64), ("{SSHA}", 20)] {
@@ -118,6 +118,9 @@ pub fn check_stored_hash(text: &str) -> Option<Result<(), String>> {
     None
 }
 
+/// The bcrypt versions nevisIDM may have written.
+const BCRYPT_PREFIXES: [&str; 3] = ["$2a$", "$2b$", "$2y$"];
+
 /// `$2b$NN$` + 22 characters of salt + 31 of hash, in bcrypt's base64 alphabet.
 fn check_bcrypt(text: &str) -> Result<(), String> {
     let bad = || Err("is not a valid bcrypt hash ($2b$<cost>$<53 characters>)".to_owned());
@@ -133,17 +136,55 @@ fn check_bcrypt(text: &str) -> Result<(), String> {
     if cost_ok && body_ok { Ok(()) } else { bad() }
 }
 
-/// Whether `password` matches `stored`: `None` when this server cannot check the
-/// format (bcrypt, `{SSHA512}`, `{SSHA}`).
+/// The highest bcrypt cost this server verifies. Each step doubles the work: cost 14 takes
+/// about a second of a hashing slot, as nevisIDM's usual 10-12 take a fraction of one; a
+/// higher cost would hold a slot for minutes, so such a hash counts as one this server
+/// cannot check.
+const MAX_BCRYPT_COST: u32 = 14;
+
+/// Whether `password` matches `stored`: argon2 PHC, bcrypt (`$2a$`, `$2b$`, `$2y$`, cost
+/// up to [`MAX_BCRYPT_COST`]) and the LDAP salted digests `{SSHA256}`, `{SSHA512}`, `{SSHA}`
+/// (SHA-1) that nevisIDM exports. `None` when this server cannot check the format.
 pub fn verify(password: &str, stored: &str) -> Option<bool> {
     if stored.starts_with("$argon2") {
         let parsed = PasswordHash::new(stored).ok()?;
         return Some(verify_argon2(password, &parsed));
     }
-    if stored.starts_with("{SSHA256}") {
-        return Some(super::ticket::verify(password, stored));
+    if BCRYPT_PREFIXES.iter().any(|p| stored.starts_with(p)) {
+        let cost: u32 = stored.get(4..6)?.parse().ok()?;
+        if cost > MAX_BCRYPT_COST {
+            return None;
+        }
+        return bcrypt::verify(password, stored).ok();
+    }
+    if let Some(encoded) = stored.strip_prefix("{SSHA256}") {
+        return Some(verify_salted::<sha2::Sha256>(password, encoded));
+    }
+    if let Some(encoded) = stored.strip_prefix("{SSHA512}") {
+        return Some(verify_salted::<sha2::Sha512>(password, encoded));
+    }
+    if let Some(encoded) = stored.strip_prefix("{SSHA}") {
+        return Some(verify_salted::<sha1::Sha1>(password, encoded));
     }
     None
+}
+
+/// `{SSHA*}`: base64 of `digest(password + salt)` followed by the salt; compared in
+/// constant time.
+fn verify_salted<D: sha2::Digest>(password: &str, encoded: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Ok(raw) = STANDARD.decode(encoded) else {
+        return false;
+    };
+    let digest_len = <D as sha2::Digest>::output_size();
+    if raw.len() <= digest_len {
+        return false;
+    }
+    let (expected, salt) = raw.split_at(digest_len);
+    let mut hasher = D::new();
+    hasher.update(password.as_bytes());
+    hasher.update(salt);
+    hasher.finalize().as_slice().ct_eq(expected).into()
 }
 
 /// The rules of a `PwdPolicy` this server enforces.
@@ -325,7 +366,35 @@ mod tests {
         assert_eq!(verify("pw", &argon), Some(true));
         assert_eq!(verify("no", &argon), Some(false));
         assert_eq!(verify("pw", &ssha), Some(true));
-        assert_eq!(verify("pw", bcrypt), None);
+        assert!(verify("pw", bcrypt).is_some());
+    }
+
+    /// `{SSHA*}` of `password` with `salt`, as an LDAP server writes it.
+    fn salted<D: sha2::Digest>(prefix: &str, password: &str, salt: &[u8]) -> String {
+        let mut hasher = D::new();
+        hasher.update(password.as_bytes());
+        hasher.update(salt);
+        let mut raw = hasher.finalize().to_vec();
+        raw.extend_from_slice(salt);
+        format!("{prefix}{}", STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn imported_bcrypt_and_salted_sha_hashes_verify() {
+        let bcrypt_hash = bcrypt::hash("Legacy-Passw0rd1", 4).unwrap();
+        let ssha512 = salted::<sha2::Sha512>("{SSHA512}", "Legacy-Passw0rd1", b"saltsalt");
+        let ssha1 = salted::<sha1::Sha1>("{SSHA}", "Legacy-Passw0rd1", b"pepper");
+        for stored in [&bcrypt_hash, &ssha512, &ssha1] {
+            assert_eq!(check_stored_hash(stored), Some(Ok(())), "{stored}");
+            assert_eq!(verify("Legacy-Passw0rd1", stored), Some(true), "{stored}");
+            assert_eq!(verify("legacy-Passw0rd1", stored), Some(false), "{stored}");
+        }
+        // $2y$ (PHP) and $2a$ are the same algorithm.
+        let php = bcrypt_hash.replacen("$2b$", "$2y$", 1);
+        assert_eq!(verify("Legacy-Passw0rd1", &php), Some(true));
+        // A cost that would hold a hashing slot for minutes is not verified.
+        let costly = bcrypt_hash.replacen("$04$", "$15$", 1);
+        assert_eq!(verify("Legacy-Passw0rd1", &costly), None);
     }
 
     #[test]

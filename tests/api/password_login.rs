@@ -250,6 +250,57 @@ both_stores! {
         assert_eq!(status(&app, &login_path("acme", "jdoe"), "Fixture-Passw0rd").await, 5);
     }
 
+    /// The other hashes nevisIDM exports log in too: bcrypt (`$2b$`, `$2y$`), `{SSHA512}`
+    /// and `{SSHA}` (SHA-1); a bcrypt cost too high to verify in reasonable time is 422.
+    async fn imported_bcrypt_and_salted_sha_hashes_verify(app) {
+        use sha2::Digest;
+        fn salted<D: Digest>(prefix: &str, password: &str, salt: &[u8]) -> String {
+            let mut hasher = D::new();
+            hasher.update(password.as_bytes());
+            hasher.update(salt);
+            let mut raw = hasher.finalize().to_vec();
+            raw.extend_from_slice(salt);
+            format!("{prefix}{}", base64::engine::general_purpose::STANDARD.encode(raw))
+        }
+        use base64::Engine as _;
+        let bcrypt_hash = bcrypt::hash("Legacy-Passw0rd1", 4).unwrap();
+        let hashes = [
+            bcrypt_hash.clone(),
+            bcrypt_hash.replacen("$2b$", "$2y$", 1),
+            salted::<sha2::Sha512>("{SSHA512}", "Legacy-Passw0rd1", b"0123456789abcdef"),
+            salted::<sha1::Sha1>("{SSHA}", "Legacy-Passw0rd1", b"salt"),
+        ];
+        let example = include_str!("../../examples/fixtures.json");
+        for (n, hash) in hashes.iter().enumerate() {
+            let mut doc: Value = serde_json::from_str(example).unwrap();
+            let client = format!("legacy{n}");
+            doc["clients"][0]["extId"] = json!(client);
+            doc["clients"][0]["name"] = json!(format!("Legacy {n}"));
+            for section in ["policies", "users"] {
+                for record in doc[section].as_array_mut().unwrap() {
+                    record["clientExtId"] = json!(client);
+                }
+            }
+            let asmith = doc["users"][1].take();
+            doc["users"] = json!([asmith]);
+            doc["users"][0]["credentials"][0]["password"] = json!(hash);
+            let fixture = fixtures::parse(&doc.to_string(), Syntax::Json).unwrap();
+            fixtures::import(&app.store, &app.secret_key, &fixture, "test").await.unwrap();
+            let path = login_path(&client, "asmith");
+            assert_eq!(status(&app, &path, "Fixture-Passw0rd").await, 3, "{hash}");
+            assert_eq!(status(&app, &path, "Legacy-Passw0rd1").await, 5, "{hash}");
+        }
+        let mut doc: Value = serde_json::from_str(example).unwrap();
+        let asmith = doc["users"][1].take();
+        doc["users"] = json!([asmith]);
+        doc["users"][0]["credentials"][0]["password"] = json!(bcrypt_hash.replacen("$04$", "$15$", 1));
+        let fixture = fixtures::parse(&doc.to_string(), Syntax::Json).unwrap();
+        fixtures::import(&app.store, &app.secret_key, &fixture, "test").await.unwrap();
+        login(&app, &login_path("acme", "asmith"), "Legacy-Passw0rd1")
+            .await
+            .expect_error(422, "errors.invalidConfig");
+    }
+
     /// An unknown user or a user without a password (404) costs a password verify, as a
     /// wrong password does: the answer's time does not tell whether the user exists.
     /// (Measured against the fastest raw argon2id verify: load only makes 404s slower.)

@@ -34,7 +34,7 @@ pub(super) const MAX_PASSWORD_BYTES: usize = 4096;
 pub(super) fn unverifiable_hash() -> ApiError {
     ApiError::unprocessable(
         codes::INVALID_CONFIG,
-        "The stored password hash is in a format this server cannot verify (bcrypt, {SSHA512}, {SSHA})",
+        "The stored password hash is in a format this server cannot verify (a bcrypt cost above 14)",
     )
 }
 
