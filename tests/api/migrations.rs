@@ -50,27 +50,35 @@ async fn check_backfill(app: &TestApp, count: impl AsyncFn() -> i64) {
     );
 }
 
+/// Brings `$pool` to migration 3 with [`OLD_CLIENT`] in it, then runs the rest, runs
+/// 0004 (`$again`) once more, and checks the backfill through the API.
+macro_rules! backfill_then_check {
+    ($pool:expr, $migrator:expr, $again:expr) => {{
+        let pool = $pool;
+        $migrator.run_to(3, &pool).await.unwrap();
+        sqlx::query(OLD_CLIENT).execute(&pool).await.unwrap();
+        $migrator.run(&pool).await.unwrap();
+        sqlx::raw_sql($again).execute(&pool).await.unwrap();
+        let count = async || -> i64 {
+            sqlx::query_scalar(
+                "SELECT count(*) FROM policies WHERE policy_type = 'GenericCredentialPolicy'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        };
+        let app = TestApp::new(Store::from(pool.clone())).await;
+        check_backfill(&app, count).await;
+    }};
+}
+
 #[sqlx::test(migrations = false)]
 async fn generic_policies_are_backfilled_on_postgres(pool: sqlx::PgPool) {
-    POSTGRES.run_to(3, &pool).await.unwrap();
-    sqlx::query(OLD_CLIENT).execute(&pool).await.unwrap();
-    POSTGRES.run(&pool).await.unwrap();
-    sqlx::raw_sql(include_str!(
-        "../../migrations/postgres/0004_generic_credential_policy.sql"
-    ))
-    .execute(&pool)
-    .await
-    .unwrap();
-    let count = async || -> i64 {
-        sqlx::query_scalar(
-            "SELECT count(*) FROM policies WHERE policy_type = 'GenericCredentialPolicy'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap()
-    };
-    let app = TestApp::new(Store::from(pool.clone())).await;
-    check_backfill(&app, count).await;
+    backfill_then_check!(
+        pool,
+        POSTGRES,
+        include_str!("../../migrations/postgres/0004_generic_credential_policy.sql")
+    );
 }
 
 #[tokio::test]
@@ -81,25 +89,11 @@ async fn generic_policies_are_backfilled_on_sqlite() {
         .filename(&file)
         .create_if_missing(true);
     let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    SQLITE.run_to(3, &pool).await.unwrap();
-    sqlx::query(OLD_CLIENT).execute(&pool).await.unwrap();
-    SQLITE.run(&pool).await.unwrap();
-    sqlx::raw_sql(include_str!(
-        "../../migrations/sqlite/0004_generic_credential_policy.sql"
-    ))
-    .execute(&pool)
-    .await
-    .unwrap();
-    let count = async || -> i64 {
-        sqlx::query_scalar(
-            "SELECT count(*) FROM policies WHERE policy_type = 'GenericCredentialPolicy'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap()
-    };
-    let app = TestApp::new(Store::from(pool.clone())).await;
-    check_backfill(&app, count).await;
+    backfill_then_check!(
+        pool,
+        SQLITE,
+        include_str!("../../migrations/sqlite/0004_generic_credential_policy.sql")
+    );
     // The app still holds connections: unlinking the open file is enough.
     let _ = std::fs::remove_file(&file);
 }
