@@ -157,34 +157,20 @@ pub fn verify(password: &str, stored: &str) -> Option<bool> {
         }
         return bcrypt::verify(password, stored).ok();
     }
-    if let Some(encoded) = stored.strip_prefix("{SSHA256}") {
-        return Some(verify_salted::<sha2::Sha256>(password, encoded));
+    if stored.starts_with("{SSHA256}") {
+        return Some(super::ticket::verify(password, stored));
     }
     if let Some(encoded) = stored.strip_prefix("{SSHA512}") {
-        return Some(verify_salted::<sha2::Sha512>(password, encoded));
+        return Some(super::ticket::verify_salted::<sha2::Sha512>(
+            password, encoded,
+        ));
     }
     if let Some(encoded) = stored.strip_prefix("{SSHA}") {
-        return Some(verify_salted::<sha1::Sha1>(password, encoded));
+        return Some(super::ticket::verify_salted::<sha1::Sha1>(
+            password, encoded,
+        ));
     }
     None
-}
-
-/// `{SSHA*}`: base64 of `digest(password + salt)` followed by the salt; compared in
-/// constant time.
-fn verify_salted<D: sha2::Digest>(password: &str, encoded: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    let Ok(raw) = STANDARD.decode(encoded) else {
-        return false;
-    };
-    let digest_len = <D as sha2::Digest>::output_size();
-    if raw.len() <= digest_len {
-        return false;
-    }
-    let (expected, salt) = raw.split_at(digest_len);
-    let mut hasher = D::new();
-    hasher.update(password.as_bytes());
-    hasher.update(salt);
-    hasher.finalize().as_slice().ct_eq(expected).into()
 }
 
 /// The rules of a `PwdPolicy` this server enforces.

@@ -45,17 +45,23 @@ pub fn check_digest(stored: &str) -> Result<(), String> {
 
 /// Whether `value` is the ticket behind `stored`, in constant time.
 pub fn verify(value: &str, stored: &str) -> bool {
-    let Some(encoded) = stored.strip_prefix(PREFIX) else {
-        return false;
-    };
+    stored
+        .strip_prefix(PREFIX)
+        .is_some_and(|encoded| verify_salted::<Sha256>(value, encoded))
+}
+
+/// A salted LDAP digest (`{SSHA256}`, `{SSHA512}`, `{SSHA}` without its prefix): base64 of
+/// `D(value + salt)` followed by the salt. Compared in constant time.
+pub fn verify_salted<D: Digest>(value: &str, encoded: &str) -> bool {
     let Ok(raw) = STANDARD.decode(encoded) else {
         return false;
     };
-    if raw.len() <= DIGEST_LEN {
+    let digest_len = <D as Digest>::output_size();
+    if raw.len() <= digest_len {
         return false;
     }
-    let (expected, salt) = raw.split_at(DIGEST_LEN);
-    let mut hasher = Sha256::new();
+    let (expected, salt) = raw.split_at(digest_len);
+    let mut hasher = D::new();
     hasher.update(value.as_bytes());
     hasher.update(salt);
     hasher.finalize().as_slice().ct_eq(expected).into()
