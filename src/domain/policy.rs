@@ -28,6 +28,13 @@ macro_rules! policy_type {
                     $(CredentialType::$variant => Self::$policy,)*
                 }
             }
+
+            /// The credential type this policy type governs.
+            pub const fn credential_type(self) -> CredentialType {
+                match self {
+                    $(Self::$policy => CredentialType::$variant,)*
+                }
+            }
         }
     };
 }

@@ -50,9 +50,22 @@ impl Ctx<'_> {
     }
 }
 
-/// [`view_rule`]: each type's own GET rule.
+/// [`view_rule`] and [`check_policy`]: each type's own.
 macro_rules! view_rule_of_each {
     ($($variant:ident = $module:ident: $wire:tt, $policy:ident = $policy_wire:tt;)*) => {
+        /// Whether `parameters` make sense for a policy of `kind`'s policy type; `Err` says why.
+        pub fn check_policy(
+            kind: crate::domain::CredentialType,
+            parameters: &crate::domain::policy::Parameters,
+        ) -> Result<(), String> {
+            use credential::CredentialKind;
+            match kind {
+                $(crate::domain::CredentialType::$variant => {
+                    <crate::types::$module::$variant as CredentialKind>::check_policy(parameters)
+                })*
+            }
+        }
+
         /// The rule of a credential type's own GET, for views that span types (a user's list).
         pub fn view_rule(kind: crate::domain::CredentialType) -> crate::auth::Rule {
             use credential::CredentialKind;

@@ -6,8 +6,6 @@ use super::Ctx;
 use super::directory::{duplicate, load_client};
 use crate::auth::{Permission as P, Rule};
 use crate::domain::directory::Policy;
-use crate::domain::mobile_signature::MobileSignatureRules;
-use crate::domain::password::PasswordRules;
 use crate::domain::patch::{Change, MAX_TEXT_LEN, PatchDocument};
 use crate::domain::policy::{Parameters, PolicyType, parameters_from_json};
 use crate::domain::{ExtId, time};
@@ -19,17 +17,11 @@ const POLICY_VIEW: Rule = Rule::admin(&[P::PolicyView]);
 const POLICY_MODIFY: Rule = Rule::admin(&[P::PolicyView, P::PolicyModify]);
 const POLICY_DELETE: Rule = Rule::admin(&[P::PolicyDelete]);
 
-/// The parameters must make sense for the type (a `PwdPolicy` must be satisfiable).
+/// The parameters must make sense for the type (a `PwdPolicy` must be satisfiable): the
+/// credential type's own check (`CredentialKind::check_policy`).
 pub fn check_parameters(policy_type: PolicyType, parameters: &Parameters) -> Result<(), ApiError> {
-    if policy_type == PolicyType::Pwd {
-        PasswordRules::from_parameters(parameters)
-            .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
-    }
-    if policy_type == PolicyType::MobileSignature {
-        MobileSignatureRules::from_parameters(parameters)
-            .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))?;
-    }
-    Ok(())
+    super::check_policy(policy_type.credential_type(), parameters)
+        .map_err(|m| ApiError::unprocessable(codes::INVALID_CONFIG, m))
 }
 
 fn read_parameters(doc: &mut PatchDocument) -> Option<Parameters> {

@@ -22,7 +22,7 @@ use crate::domain::directory::{Policy, User};
 use crate::domain::history::Action;
 use crate::domain::kind::DomainKind;
 use crate::domain::patch::PatchDocument;
-use crate::domain::policy::PolicyType;
+use crate::domain::policy::{Parameters, PolicyType};
 use crate::domain::state::CredentialState;
 use crate::domain::view::{COMMON_FIELDS, OneTimeSecret};
 use crate::error::ApiError;
@@ -81,6 +81,12 @@ pub trait CredentialKind: DomainKind + Send + Sync {
     /// `null` for the client's default) and change its `validity`: read, resolved and
     /// applied by the shared flow ([`PolicyAndValidity`]), before the type's own change.
     const PATCH_POLICY_AND_VALIDITY: bool = false;
+
+    /// Whether a policy of the type's policy type may have `parameters` (checked when a
+    /// policy is created, changed or imported); `Err` says what is wrong.
+    fn check_policy(_parameters: &Parameters) -> Result<(), String> {
+        Ok(())
+    }
 
     /// What a create body says beyond the common fields.
     type Draft: Send;

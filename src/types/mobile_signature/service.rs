@@ -11,6 +11,7 @@ use crate::domain::mobile_signature::{
     MobileSignatureRules, check_signer_cert,
 };
 use crate::domain::patch::{Change, PatchDocument};
+use crate::domain::policy::Parameters;
 use crate::error::{ApiError, codes};
 use crate::service::Ctx;
 use crate::service::credential::{self, ApplyFn, Built, CredentialKind, Rules, Target};
@@ -107,6 +108,11 @@ impl CredentialKind for MobileSignature {
     const RULES: Rules = RULES;
     /// `msspIdentifier` too, unless the policy has a default.
     const REQUIRED: &'static [&'static str] = &["identificator", "msisdn"];
+
+    /// `defaultMsspIdentifier` and `validation.msisdn.regex` must be usable.
+    fn check_policy(parameters: &Parameters) -> Result<(), String> {
+        MobileSignatureRules::from_parameters(parameters).map(|_| ())
+    }
 
     type Draft = Fields;
 

@@ -11,6 +11,7 @@ use crate::domain::ExtId;
 use crate::domain::credential::Attributes;
 use crate::domain::directory::{Policy, User};
 use crate::domain::password::PasswordRules;
+use crate::domain::policy::Parameters;
 use crate::domain::patch::PatchDocument;
 use crate::domain::state::{CredentialState, StateChangeReason};
 use crate::domain::view::OneTimeSecret;
@@ -46,6 +47,11 @@ pub(super) fn rules(policy: &Policy) -> Result<PasswordRules, ApiError> {
 impl CredentialKind for Password {
     const RULES: Rules = RULES;
     const READ_ONLY: &'static [&'static str] = &["resetCount", "password"];
+
+    /// A `PwdPolicy` must be satisfiable.
+    fn check_policy(parameters: &Parameters) -> Result<(), String> {
+        PasswordRules::from_parameters(parameters).map(|_| ())
+    }
 
     type Draft = Option<String>;
 
